@@ -2,6 +2,7 @@ package dev.jtune.train;
 
 import dev.jtune.eval.AtomicFiles;
 import dev.jtune.eval.JsonFiles;
+import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
@@ -32,16 +32,12 @@ import org.tensorflow.types.TFloat32;
  */
 public final class ClassifierSavedModel {
   public static final String SIGNATURE_KEY = "serving_default";
-  public static final String CLASSIFIER_JSON = "classifier.json";
-
-  /** The head settings saved as {@code assets/classifier.json}. */
-  public record ClassifierInfo(String pooling, int numLabels, List<String> labels, int maxSeqLen) {}
 
   private ClassifierSavedModel() {}
 
   /** Exports to {@code dir} (replaced atomically: built next to it, then renamed). */
   public static void write(Path dir, BertConfig config, EncoderWeights encoder, float[] kernel, float[] bias,
-      ClassifierInfo info, Path tokenizerJson) {
+      SavedModelClassifier.Info info, Path tokenizerJson) {
     Path parent = dir.toAbsolutePath().getParent();
     Path tmp = parent.resolve("." + dir.getFileName() + ".tmp-" + ProcessHandle.current().pid());
     try {
@@ -77,7 +73,7 @@ public final class ClassifierSavedModel {
       config.write(assets.resolve(BertConfig.FILE_NAME));
       Files.copy(tokenizerJson, assets.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
       AtomicFiles.writeString(assets.resolve("labels.txt"), String.join("\n", info.labels()) + "\n");
-      JsonFiles.write(assets.resolve(CLASSIFIER_JSON), info);
+      JsonFiles.write(assets.resolve(SavedModelClassifier.INFO_FILE), info);
       Path old = parent.resolve("." + dir.getFileName() + ".old-" + ProcessHandle.current().pid());
       if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -90,17 +86,6 @@ public final class ClassifierSavedModel {
       } catch (IOException ignored) {
         // best effort: a leftover hidden temp folder does not affect the exported model
       }
-    }
-  }
-
-  /** Reads {@code assets/classifier.json} of an exported classifier. */
-  public static ClassifierInfo readInfo(Path modelDir) {
-    Path f = modelDir.resolve("assets").resolve(CLASSIFIER_JSON);
-    try {
-      return JsonFiles.MAPPER.readValue(f.toFile(), ClassifierInfo.class);
-    } catch (IOException e) {
-      throw new dev.jtune.JtuneException(f + ": cannot read the classifier description (" + e.getMessage() + "); "
-          + "is this a run's model/ folder?");
     }
   }
 
