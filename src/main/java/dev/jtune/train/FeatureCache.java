@@ -4,7 +4,13 @@ import dev.jtune.data.TokenBatch;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;
+import dev.jtune.eval.AtomicFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +37,8 @@ import org.tensorflow.types.TInt32;
 /**
  * Pooled encoder features of every example of a split, computed once by a frozen encoder and then
  * reused by every epoch: the head trains on [batch, hidden] rows instead of re-running the encoder.
- * Rows live in memory up to a budget; larger caches are written to a file and memory-mapped.
+ * Features are stored in a file named by {@link #key} (so later runs with the same encoder, pooling
+ * and tokens skip the encoder entirely) and read into memory up to a budget, memory-mapped beyond.
  */
 public final class FeatureCache {
   private final int hidden;
@@ -76,6 +83,90 @@ public final class FeatureCache {
     return out;
   }
 
+  /**
+   * The cache file name for these examples: a SHA-256 over the encoder's weights digest, the pooling
+   * and every token id, so a file is reused only for exactly the same encoder, pooling and tokens.
+   */
+  public static String key(String encoderDigest, String pooling, List<int[]> tokenIds) {
+    MessageDigest md = sha256();
+    md.update(encoderDigest.getBytes(StandardCharsets.UTF_8));
+    md.update(pooling.getBytes(StandardCharsets.UTF_8));
+    ByteBuffer b = ByteBuffer.allocate(4 * 1024);
+    for (int[] ids : tokenIds) {
+      if (b.remaining() < 4 * (ids.length + 1)) {
+        md.update(b.array(), 0, b.position());
+        b.clear();
+      }
+      if (b.remaining() < 4 * (ids.length + 1)) b = ByteBuffer.allocate(4 * (ids.length + 1));
+      b.putInt(ids.length);
+      for (int id : ids) b.putInt(id);
+    }
+    md.update(b.array(), 0, b.position());
+    return HexFormat.of().formatHex(md.digest()).substring(0, 32);
+  }
+
+  /** A digest of an encoder's architecture and weight values. */
+  public static String encoderDigest(BertConfig config, EncoderWeights weights) {
+    MessageDigest md = sha256();
+    md.update(config.toJson().getBytes(StandardCharsets.UTF_8));
+    for (String name : new java.util.TreeSet<>(weights.names())) {
+      md.update(name.getBytes(StandardCharsets.UTF_8));
+      float[] v = weights.get(name).values();
+      ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(v);
+      md.update(b.array());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Opens a cache file of {@code rows} x {@code hidden} floats if it exists with that size: read into
+   * memory when it fits {@code memoryBytes}, otherwise memory-mapped.
+   */
+  public static Optional<FeatureCache> open(Path file, int rows, int hidden, long memoryBytes) {
+    long bytes = (long) rows * hidden * 4;
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) != bytes) return Optional.empty();
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        if (bytes <= memoryBytes) {
+          float[] memory = new float[rows * hidden];
+          ByteBuffer buf = ByteBuffer.allocate((int) Math.min(bytes, 1 << 26)).order(ByteOrder.LITTLE_ENDIAN);
+          int filled = 0;
+          while (filled < memory.length) {
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), (long) (memory.length - filled) * 4));
+            while (buf.hasRemaining()) {
+              if (ch.read(buf) < 0) throw new IOException("unexpected end of " + file);
+            }
+            buf.flip();
+            int n = buf.remaining() / 4;
+            buf.asFloatBuffer().get(memory, filled, n);
+            filled += n;
+          }
+          return Optional.of(new FeatureCache(hidden, rows, memory, List.of(), 1));
+        }
+        int rowsPerChunk = Math.max(1, (1 << 30) / (hidden * 4));
+        List<FloatBuffer> chunks = new ArrayList<>();
+        for (long first = 0; first < rows; first += rowsPerChunk) {
+          long count = Math.min(rowsPerChunk, rows - first);
+          chunks.add(ch.map(FileChannel.MapMode.READ_ONLY, first * hidden * 4, count * hidden * 4)
+              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+        }
+        return Optional.of(new FeatureCache(hidden, rows, null, chunks, rowsPerChunk));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read feature cache " + file, e);
+    }
+  }
+
   /** A frozen encoder in its own graph that turns token ids into pooled features. */
   public static final class Extractor implements AutoCloseable {
     private final Graph graph;
@@ -98,64 +189,35 @@ public final class FeatureCache {
     }
 
     /**
-     * Features of every example, batched by length (padding only to each batch's longest row).
-     * {@code spillFile} is used when the cache exceeds {@code memoryBytes}; {@code progress} gets
-     * the number of examples done after each batch.
+     * Computes the features of every example into {@code file} (row i = example i, float32
+     * little-endian), batched by length so each batch pads only to its own longest row. The file is
+     * written under a temporary name and renamed when complete. {@code progress} gets the number of
+     * examples done after each batch.
      */
-    public FeatureCache extract(List<int[]> tokenIds, int batchSize, long memoryBytes, Path spillFile, IntConsumer progress) {
-      int h = encoder.config().hiddenSize(), n = tokenIds.size();
+    public void extract(List<int[]> tokenIds, int batchSize, Path file, IntConsumer progress) {
+      int n = tokenIds.size();
       Integer[] order = new Integer[n];
       for (int i = 0; i < n; i++) order[i] = i;
       Arrays.sort(order, Comparator.comparingInt(i -> tokenIds.get(i).length));
-      boolean spill = (long) n * h * 4 > memoryBytes;
-      float[] memory = spill ? null : new float[n * h];
-      int rowsPerChunk = Math.max(1, (1 << 30) / (h * 4));
-      FileChannel channel = null;
-      try {
-        if (spill) {
-          Files.createDirectories(spillFile.toAbsolutePath().getParent());
-          channel = FileChannel.open(spillFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.READ, StandardOpenOption.WRITE);
-        }
-        int done = 0;
-        for (int start = 0; start < n; start += batchSize) {
-          int end = Math.min(n, start + batchSize);
-          List<int[]> batch = new ArrayList<>();
-          for (int i = start; i < end; i++) batch.add(tokenIds.get(order[i]));
-          float[] out = run(TokenBatch.of(batch));
-          for (int i = start; i < end; i++) {
-            int row = order[i];
-            if (memory != null) {
-              System.arraycopy(out, (i - start) * h, memory, row * h, h);
-            } else {
-              ByteBuffer b = ByteBuffer.allocate(h * 4).order(ByteOrder.nativeOrder());
-              b.asFloatBuffer().put(out, (i - start) * h, h);
-              channel.write(b, (long) row * h * 4);
+      AtomicFiles.write(file, tmp -> {
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          int h = encoder.config().hiddenSize(), done = 0;
+          for (int start = 0; start < n; start += batchSize) {
+            int end = Math.min(n, start + batchSize);
+            List<int[]> batch = new ArrayList<>();
+            for (int i = start; i < end; i++) batch.add(tokenIds.get(order[i]));
+            float[] out = run(TokenBatch.of(batch));
+            ByteBuffer row = ByteBuffer.allocate(h * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = start; i < end; i++) {
+              row.clear();
+              row.asFloatBuffer().put(out, (i - start) * h, h);
+              channel.write(row, (long) order[i] * h * 4);
             }
-          }
-          done += end - start;
-          if (progress != null) progress.accept(done);
-        }
-        List<FloatBuffer> chunks = new ArrayList<>();
-        if (spill) {
-          for (long first = 0; first < n; first += rowsPerChunk) {
-            long count = Math.min(rowsPerChunk, n - first);
-            chunks.add(channel.map(FileChannel.MapMode.READ_ONLY, first * h * 4, count * h * 4)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer());
+            done += end - start;
+            if (progress != null) progress.accept(done);
           }
         }
-        return new FeatureCache(h, n, memory, chunks, rowsPerChunk);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write feature cache " + spillFile, e);
-      } finally {
-        if (channel != null) {
-          try {
-            channel.close(); // mappings stay valid after the channel closes
-          } catch (IOException ignored) {
-            // nothing left to flush: the mapping is read-only
-          }
-        }
-      }
+      });
     }
 
     private float[] run(TokenBatch b) {

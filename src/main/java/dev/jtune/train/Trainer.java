@@ -74,7 +74,9 @@ public final class Trainer {
     this.pretrained = pretrained;
     this.labels = List.copyOf(labels);
     this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"));
-    this.cacheDir = runDir.resolve("cache");
+    this.cacheDir = config.cache().dir().isEmpty()
+        ? runDir.toAbsolutePath().getParent().resolve(".feature-cache")
+        : Path.of(config.cache().dir());
     this.showProgress = showProgress;
   }
 
@@ -96,11 +98,21 @@ public final class Trainer {
     double cacheSeconds = 0;
     if (cached) {
       long t0 = System.nanoTime();
-      try (FeatureCache.Extractor extractor = new FeatureCache.Extractor(encoderConfig, pretrained, config.head().pooling())) {
-        long budget = (long) config.cache().memoryMb() << 20;
-        trainFeatures = extract(extractor, "cache train", train, budget, cacheDir.resolve("train.f32"));
-        valFeatures = extract(extractor, "cache val", val, Math.max(0, budget - (long) train.size() * encoderConfig.hiddenSize() * 4),
-            cacheDir.resolve("val.f32"));
+      String digest = FeatureCache.encoderDigest(encoderConfig, pretrained);
+      String pooling = config.head().pooling();
+      long budget = (long) config.cache().memoryMb() << 20;
+      Path trainFile = cacheDir.resolve(FeatureCache.key(digest, pooling, train.tokenIds()) + ".f32");
+      Path valFile = cacheDir.resolve(FeatureCache.key(digest, pooling, val.tokenIds()) + ".f32");
+      int h = encoderConfig.hiddenSize();
+      trainFeatures = FeatureCache.open(trainFile, train.size(), h, budget).orElse(null);
+      valFeatures = FeatureCache.open(valFile, val.size(), h, budget).orElse(null);
+      if (trainFeatures == null || valFeatures == null) {
+        try (FeatureCache.Extractor extractor = new FeatureCache.Extractor(encoderConfig, pretrained, pooling)) {
+          if (trainFeatures == null) extract(extractor, "encode train", train, trainFile);
+          if (valFeatures == null) extract(extractor, "encode val", val, valFile);
+        }
+        trainFeatures = FeatureCache.open(trainFile, train.size(), h, budget).orElseThrow();
+        valFeatures = FeatureCache.open(valFile, val.size(), h, budget).orElseThrow();
       }
       cacheSeconds = (System.nanoTime() - t0) / 1e9;
     }
@@ -130,9 +142,9 @@ public final class Trainer {
     }
   }
 
-  private FeatureCache extract(FeatureCache.Extractor ex, String task, EncodedSplit split, long budget, Path spill) {
+  private void extract(FeatureCache.Extractor ex, String task, EncodedSplit split, Path file) {
     try (ProgressBar bar = progressBar(task, split.size())) {
-      return ex.extract(split.tokenIds(), config.validation().batchSize(), budget, spill, done -> {
+      ex.extract(split.tokenIds(), config.validation().batchSize(), file, done -> {
         if (bar != null) bar.stepTo(done);
       });
     }

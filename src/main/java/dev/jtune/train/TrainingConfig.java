@@ -151,10 +151,12 @@ public record TrainingConfig(
   /** Feature cache of the frozen encoder's pooled vectors. */
   public record Cache(
       @JsonPropertyDescription("cache frozen-encoder features: auto (when the encoder is frozen) or off") String features,
-      @JsonPropertyDescription("keep cached features in memory up to this many MB, spill the rest to a file in the run folder") int memoryMb) {
+      @JsonPropertyDescription("read cached features into memory up to this many MB, memory-map larger caches") int memoryMb,
+      @JsonPropertyDescription("folder of feature files shared by runs (empty = .feature-cache next to the run folder)") String dir) {
     public Cache {
       require(Set.of("auto", "off").contains(features), "cache.features", features, "must be auto or off");
       require(memoryMb >= 0, "cache.memory_mb", memoryMb, "must be >= 0");
+      if (dir == null) dir = "";
     }
   }
 
@@ -185,7 +187,7 @@ public record TrainingConfig(
         new Schedule("linear", -1, 0.06, 0.0),
         new Loop(5, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
-        new Cache("auto", 1024));
+        new Cache("auto", 1024, ""));
   }
 
   /** True when the encoder's features can be computed once and cached. */

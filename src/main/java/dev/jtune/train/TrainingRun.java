@@ -87,6 +87,7 @@ public final class TrainingRun {
     }
     PreparedDataset data = PreparedDataset.load(dataDir);
     checkSplits(data, dataDir);
+    String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
 
     AtomicFiles.writeString(configFile, config.toJson() + "\n");
     EncodedSplit train, val;
@@ -109,7 +110,7 @@ public final class TrainingRun {
       test = classifier.evaluate(testRows.stream().map(LabeledText::text).toList(),
           testRows.stream().mapToInt(LabeledText::label).toArray(), config.validation().batchSize());
     }
-    writeOutputs(config, runDir, data, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
+    writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
     return new Summary(runDir, result.bestValidation(), test, trainSeconds);
   }
 
@@ -149,7 +150,7 @@ public final class TrainingRun {
     return new EncodedSplit(ids, labels);
   }
 
-  private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, EncoderSavedModel encoder,
+  private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, EncoderSavedModel encoder,
       Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds) {
     TrainerState st = r.state();
     Map<String, Object> timing = new LinkedHashMap<>();
@@ -173,7 +174,7 @@ public final class TrainingRun {
 
     Map<String, Object> provenance = new LinkedHashMap<>();
     provenance.put("created", Instant.now().toString());
-    provenance.put("dataset", Map.of("dir", data.dir().toString(), "sha256", datasetHash(data.dir()), "labels", data.labels(),
+    provenance.put("dataset", Map.of("dir", data.dir().toString(), "sha256", dataHash, "labels", data.labels(),
         "examples", Map.of("train", data.split("train").size(), "val", data.split("val").size(), "test", data.split("test").size())));
     provenance.put("encoder", Map.of("dir", encoder.dir().toString(), "config", encoder.config().orElseThrow()));
     provenance.put("versions", Map.of(

@@ -42,7 +42,7 @@ class TrainerTest {
 
   @Test
   void frozenHeadOnCachedFeaturesLearnsTheToyTask() {
-    Trainer.Result r = trainer(config(Map.of()), dir).train(TRAIN, VAL, false);
+    Trainer.Result r = trainer(config(Map.of()), dir.resolve("run")).train(TRAIN, VAL, false);
     assertTrue(r.usedFeatureCache());
     List<TrainerState.CurvePoint> curve = r.state().curve();
     double first = curve.subList(0, 16).stream().mapToDouble(TrainerState.CurvePoint::loss).average().orElseThrow();
@@ -55,19 +55,29 @@ class TrainerTest {
   }
 
   @Test
-  void sameSeedGivesSameMetricsAndDifferentSeedDoesNot() {
+  void sameSeedGivesSameMetricsAndDifferentSeedDoesNot() throws Exception {
     Trainer.Result a = trainer(config(Map.of("loop.epochs", 2)), dir.resolve("a")).train(TRAIN, VAL, false);
     Trainer.Result b = trainer(config(Map.of("loop.epochs", 2)), dir.resolve("b")).train(TRAIN, VAL, false);
     Trainer.Result c = trainer(config(Map.of("loop.epochs", 2, "loop.seed", 7)), dir.resolve("c")).train(TRAIN, VAL, false);
     assertEquals(metricsOnly(a), metricsOnly(b));
     assertArrayEquals(a.kernel(), b.kernel());
     assertFalse(java.util.Arrays.equals(a.kernel(), c.kernel()));
+    try (var files = java.nio.file.Files.list(dir.resolve(".feature-cache"))) {
+      assertEquals(2, files.count(), "train and val features computed once, then reused by the later runs");
+    }
+  }
+
+  @Test
+  void largeCachesAreMemoryMappedWithTheSameRows() {
+    Trainer.Result inMemory = trainer(config(Map.of("loop.epochs", 1)), dir.resolve("mem")).train(TRAIN, VAL, false);
+    Trainer.Result mapped = trainer(config(Map.of("loop.epochs", 1, "cache.memory_mb", 0)), dir.resolve("map")).train(TRAIN, VAL, false);
+    assertEquals(metricsOnly(inMemory), metricsOnly(mapped));
   }
 
   @Test
   void unfreezeTopOneTrainsOnlyTheTopLayerAndHead() {
     TrainingConfig c = config(Map.of("freeze.unfreeze_top", 1, "loop.epochs", 1, "optimizer.encoder_learning_rate", 1e-3));
-    Trainer.Result r = trainer(c, dir).train(TRAIN, VAL, false);
+    Trainer.Result r = trainer(c, dir.resolve("run")).train(TRAIN, VAL, false);
     assertFalse(r.usedFeatureCache());
     EncoderWeights after = r.encoderWeights();
     for (String name : PRETRAINED.names()) {
@@ -106,7 +116,7 @@ class TrainerTest {
     // a learning rate this small cannot improve macro-F1 after the first validation
     TrainingConfig c = config(Map.of("optimizer.learning_rate", 1e-9, "loop.epochs", 10, "validation.patience", 2,
         "validation.metric", "accuracy"));
-    Trainer.Result r = trainer(c, dir).train(TRAIN, VAL, false);
+    Trainer.Result r = trainer(c, dir.resolve("run")).train(TRAIN, VAL, false);
     assertTrue(r.state().stoppedEarly());
     assertEquals(3, r.state().history().size());
   }

@@ -71,7 +71,10 @@ class TrainingRunTest {
     }
     float[] features;
     try (FeatureCache.Extractor ex = new FeatureCache.Extractor(TinyEncoder.CONFIG, TrainerTest.PRETRAINED, "mean")) {
-      features = ex.extract(ids, 64, 1 << 20, dir.resolve("unused.f32"), null).rows(java.util.stream.IntStream.range(0, 12).toArray());
+      Path file = dir.resolve("probe-features.f32");
+      ex.extract(ids, 64, file, null);
+      features = FeatureCache.open(file, 12, TinyEncoder.CONFIG.hiddenSize(), 1 << 20).orElseThrow()
+          .rows(java.util.stream.IntStream.range(0, 12).toArray());
     }
     int h = TinyEncoder.CONFIG.hiddenSize();
     float[] first, second;
