@@ -187,7 +187,9 @@ public final class Trainer {
         features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h)));
         pooled = features;
       } else {
-        encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.inference());
+        // training options keep the plain LayerNorm ops, whose gradients are verified; the encoder's
+        // own dropout stays at its default rate 0, so only the head's stateless dropout is random
+        encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()));
         features = null;
         pooled = ClassifierHead.pooled(encoder, config.head().pooling());
       }
