@@ -380,7 +380,6 @@ public final class Trainer {
       long seqSinceValidation = 0, nanosSinceValidation = 0;
       try (ProgressBar bar = progressBar("train", Math.min(microTotal, totalSteps * l.gradAccumulation()))) {
         if (bar != null) bar.stepTo((long) epoch * batchesPerEpoch + inEpoch);
-        outer:
         while (!stopped && epoch < l.epochs() && step < totalSteps) {
           long epochStart = System.nanoTime();
           List<int[]> batches = batches(epoch);
@@ -444,9 +443,17 @@ public final class Trainer {
               checkpoints.writeLast(st, g.read(session, g.checkpointed));
               afterCheckpoint.accept(st);
             }
-            if (stopped || step >= totalSteps) break outer;
+            if (stopped || step >= totalSteps) break;
           }
           epochSeconds.add((System.nanoTime() - epochStart) / 1e9);
+          if (stopped || step >= totalSteps) {
+            // the position after the last step is already in epoch/inEpoch terms of a finished epoch
+            if (inEpoch >= batches.size()) {
+              epoch++;
+              inEpoch = 0;
+            }
+            break;
+          }
           epoch++;
           inEpoch = 0;
         }
