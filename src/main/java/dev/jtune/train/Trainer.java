@@ -93,6 +93,7 @@ public final class Trainer {
   /** Trains on {@code train}, validating on {@code val}; continues from the last checkpoint if {@code resume}. */
   public Result train(EncodedSplit train, EncodedSplit val, boolean resume) {
     if (train.size() == 0) throw new IllegalArgumentException("empty train split");
+    resolveClassWeights(train.labels()); // before the graph: the loss is built with them
     boolean cached = config.usesFeatureCache();
     FeatureCache trainFeatures = null, valFeatures = null;
     double cacheSeconds = 0;
@@ -363,7 +364,6 @@ public final class Trainer {
     }
 
     TrainerState run(TrainerState start) {
-      resolveClassWeights(train.labels());
       TrainerState st = start;
       TrainingConfig.Loop l = config.loop();
       long microTotal = (long) batchesPerEpoch * l.epochs();

@@ -119,14 +119,14 @@ public record TrainingConfig(
 
   /** Training loop settings. */
   public record Loop(
-      @JsonPropertyDescription("passes over the train split") int epochs,
+      @JsonPropertyDescription("passes over the train split (0 = auto: 30 on cached features of a frozen encoder, 3 otherwise)") int epochs,
       @JsonPropertyDescription("stop after this many optimizer steps (-1 = run all epochs)") long maxSteps,
       @JsonPropertyDescription("examples per micro-batch") int batchSize,
       @JsonPropertyDescription("micro-batches whose gradients are summed into one optimizer step") int gradAccumulation,
       @JsonPropertyDescription("seed for head initialization, data order and dropout (same seed + data = same metrics)") long seed,
       @JsonPropertyDescription("write a resumable checkpoint every N optimizer steps (0 = at every validation only)") int checkpointEverySteps) {
     public Loop {
-      require(epochs >= 1, "loop.epochs", epochs, "must be >= 1");
+      require(epochs >= 0, "loop.epochs", epochs, "must be >= 1 (or 0 = auto)");
       require(maxSteps == -1 || maxSteps >= 1, "loop.max_steps", maxSteps, "must be >= 1 (or -1)");
       require(batchSize >= 1, "loop.batch_size", batchSize, "must be >= 1");
       require(gradAccumulation >= 1, "loop.grad_accumulation", gradAccumulation, "must be >= 1");
@@ -172,9 +172,19 @@ public record TrainingConfig(
     java.util.Objects.requireNonNull(loop, "loop");
     java.util.Objects.requireNonNull(validation, "validation");
     java.util.Objects.requireNonNull(cache, "cache");
+    if (loop.epochs() == 0) {
+      // epochs on cached features cost a fraction of a second; epochs through the encoder cost minutes
+      int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
+      loop = new Loop(auto, loop.maxSteps(), loop.batchSize(), loop.gradAccumulation(), loop.seed(), loop.checkpointEverySteps());
+    }
   }
 
-  /** Defaults: frozen encoder + cached features, CLS pooling, AdamW 1e-3 with linear decay, 5 epochs. */
+  /** Epochs chosen by {@code loop.epochs = 0} on cached features of a frozen encoder. */
+  public static final int AUTO_EPOCHS_CACHED = 30;
+  /** Epochs chosen by {@code loop.epochs = 0} when batches run through the encoder. */
+  public static final int AUTO_EPOCHS_ENCODER = 3;
+
+  /** Defaults: frozen encoder + cached features, mean pooling, AdamW (head 1e-2) with linear decay, auto epochs. */
   public static TrainingConfig defaults() {
     return new TrainingConfig(
         "savedmodels/all-minilm-l6-v2",
@@ -183,9 +193,9 @@ public record TrainingConfig(
         new Head("mean", 0.1),
         new Loss("none", 0.0),
         new Freeze(0, false, false),
-        new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
+        new Optimizer(1e-2, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
         new Schedule("linear", -1, 0.06, 0.0),
-        new Loop(5, -1, 32, 1, 42, 0),
+        new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
         new Cache("auto", 1024, ""));
   }
@@ -200,7 +210,7 @@ public record TrainingConfig(
    * (dotted snake_case keys such as {@code optimizer.learning_rate}; values as JSON scalars or strings).
    */
   public static TrainingConfig resolve(Path file, Map<String, ?> overrides) {
-    ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
+    ObjectNode tree = defaultTree();
     if (file != null) {
       JsonNode fromFile;
       try {
@@ -243,8 +253,15 @@ public record TrainingConfig(
   /** Every leaf field with its default and help text, in declaration order. */
   public static List<Field> describe() {
     List<Field> out = new ArrayList<>();
-    describe(TrainingConfig.class, "", JsonFiles.MAPPER.valueToTree(defaults()), out);
+    describe(TrainingConfig.class, "", defaultTree(), out);
     return out;
+  }
+
+  /** The defaults as JSON, with auto values still unresolved (they depend on the final settings). */
+  private static ObjectNode defaultTree() {
+    ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
+    ((ObjectNode) tree.get("loop")).put("epochs", 0);
+    return tree;
   }
 
   private static void describe(Class<?> type, String prefix, JsonNode defaults, List<Field> out) {

@@ -112,6 +112,18 @@ class TrainerTest {
   }
 
   @Test
+  void classWeightsAndLabelSmoothingChangeWhatIsLearned() {
+    TrainingConfig plain = config(Map.of("loop.epochs", 1));
+    float[] base = trainer(plain, dir.resolve("p")).train(TRAIN, VAL, false).kernel();
+    float[] weighted = trainer(config(Map.of("loop.epochs", 1, "loss.class_weights", "[1, 5]")), dir.resolve("w"))
+        .train(TRAIN, VAL, false).kernel();
+    float[] smoothed = trainer(config(Map.of("loop.epochs", 1, "loss.label_smoothing", 0.2)), dir.resolve("s"))
+        .train(TRAIN, VAL, false).kernel();
+    assertFalse(java.util.Arrays.equals(base, weighted));
+    assertFalse(java.util.Arrays.equals(base, smoothed));
+  }
+
+  @Test
   void earlyStoppingStopsAfterPatienceValidationsWithoutImprovement() {
     // a learning rate this small cannot improve macro-F1 after the first validation
     TrainingConfig c = config(Map.of("optimizer.learning_rate", 1e-9, "loop.epochs", 10, "validation.patience", 2,

@@ -24,6 +24,14 @@ class TrainingConfigTest {
   }
 
   @Test
+  void autoEpochsDependOnWhetherTheEncoderRuns() {
+    assertEquals(TrainingConfig.AUTO_EPOCHS_CACHED, TrainingConfig.defaults().loop().epochs());
+    assertEquals(TrainingConfig.AUTO_EPOCHS_ENCODER, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2)).loop().epochs());
+    assertEquals(TrainingConfig.AUTO_EPOCHS_ENCODER, TrainingConfig.resolve(null, Map.of("cache.features", "off")).loop().epochs());
+    assertEquals(4, TrainingConfig.resolve(null, Map.of("loop.epochs", 4)).loop().epochs());
+  }
+
+  @Test
   void fileOverridesDefaultsAndFlagsOverrideFile() throws Exception {
     Path f = dir.resolve("c.json");
     Files.writeString(f, "{\"loop\": {\"epochs\": 7, \"batch_size\": 8}, \"head\": {\"pooling\": \"cls\"}}");
