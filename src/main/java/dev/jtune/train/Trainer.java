@@ -375,8 +375,8 @@ public final class Trainer {
       int bad = st.badValidations();
       boolean stopped = st.stoppedEarly();
       int epoch = st.epoch(), inEpoch = st.batchInEpoch();
-      double lossSinceValidation = 0;
-      int batchesSinceValidation = 0;
+      double lossSinceValidation = st.lossSinceValidation();
+      int batchesSinceValidation = st.batchesSinceValidation();
       long seqSinceValidation = 0, nanosSinceValidation = 0;
       try (ProgressBar bar = progressBar("train", Math.min(microTotal, totalSteps * l.gradAccumulation()))) {
         if (bar != null) bar.stepTo((long) epoch * batchesPerEpoch + inEpoch);
@@ -434,12 +434,13 @@ public final class Trainer {
                 bad++;
                 if (config.validation().patience() > 0 && bad >= config.validation().patience()) stopped = true;
               }
-              st = new TrainerState(step, nextEpoch, nextInEpoch, bestMetric, bestStep, bad, stopped, history, curve);
+              st = new TrainerState(step, nextEpoch, nextInEpoch, bestMetric, bestStep, bad, stopped, 0, 0, history, curve);
               if (better) checkpoints.writeBest(st, g.read(session, g.trained));
               checkpoints.writeLast(st, g.read(session, g.checkpointed));
               afterCheckpoint.accept(st);
             } else if (l.checkpointEverySteps() > 0 && step % l.checkpointEverySteps() == 0) {
-              st = new TrainerState(step, nextEpoch, nextInEpoch, bestMetric, bestStep, bad, stopped, history, curve);
+              st = new TrainerState(step, nextEpoch, nextInEpoch, bestMetric, bestStep, bad, stopped, lossSinceValidation,
+                  batchesSinceValidation, history, curve);
               checkpoints.writeLast(st, g.read(session, g.checkpointed));
               afterCheckpoint.accept(st);
             }
@@ -458,7 +459,8 @@ public final class Trainer {
           inEpoch = 0;
         }
       }
-      return new TrainerState(step, epoch, inEpoch, bestMetric, bestStep, bad, stopped, history, curve);
+      return new TrainerState(step, epoch, inEpoch, bestMetric, bestStep, bad, stopped, lossSinceValidation,
+          batchesSinceValidation, history, curve);
     }
 
     private float trainStep(int[] idx, boolean apply, double headLr, double encLr, long[] seed) {

@@ -14,6 +14,8 @@ import java.util.List;
  * @param bestStep step of the best validation (-1 before the first)
  * @param badValidations validations since the last improvement (the patience counter)
  * @param stoppedEarly true once early stopping fired
+ * @param lossSinceValidation sum of micro-batch train losses since the last validation
+ * @param batchesSinceValidation micro-batches since the last validation
  * @param history one row per validation
  * @param curve train loss and learning rate per optimizer step
  */
@@ -25,6 +27,8 @@ public record TrainerState(
     long bestStep,
     int badValidations,
     boolean stoppedEarly,
+    double lossSinceValidation,
+    int batchesSinceValidation,
     List<HistoryRow> history,
     List<CurvePoint> curve) {
 
@@ -34,7 +38,7 @@ public record TrainerState(
   }
 
   public static TrainerState start() {
-    return new TrainerState(0, 0, 0, Double.NaN, -1, 0, false, List.of(), List.of());
+    return new TrainerState(0, 0, 0, Double.NaN, -1, 0, false, 0, 0, List.of(), List.of());
   }
 
   /** One validation round. */

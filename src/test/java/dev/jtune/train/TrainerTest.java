@@ -93,13 +93,13 @@ class TrainerTest {
   @Test
   void resumeAfterACrashEndsLikeTheUninterruptedRun() {
     Map<String, Object> o = Map.of("freeze.unfreeze_top", 1, "loop.epochs", 2, "validation.every_steps", 5,
-        "loop.grad_accumulation", 2, "head.dropout", 0.2);
+        "loop.grad_accumulation", 2, "head.dropout", 0.2, "loop.checkpoint_every_steps", 2);
     Trainer.Result whole = trainer(config(o), dir.resolve("whole")).train(TRAIN, VAL, false);
 
     Path crashed = dir.resolve("crashed");
     RuntimeException crash = assertThrows(RuntimeException.class, () -> trainer(config(o), crashed)
         .onCheckpoint(s -> {
-          if (s.step() == 10) throw new IllegalStateException("simulated crash");
+          if (s.step() == 12) throw new IllegalStateException("simulated crash"); // between two validations
         })
         .train(TRAIN, VAL, false));
     assertEquals("simulated crash", crash.getMessage());
