@@ -117,8 +117,11 @@ public final class DatasetPreparer {
     LengthCap cap = cleaner.cap();
     Map<String, String> seen = new HashMap<>();
     List<Row> kept = new ArrayList<>();
-    for (Row row : in.rows) {
-      String text = cleaner.normalise(row.text);
+    // Normalising is the costly part and independent per row: run it on all cores, in order.
+    List<String> normalised = in.rows.parallelStream().map(r -> cleaner.normalise(r.text)).toList();
+    for (int i = 0; i < in.rows.size(); i++) {
+      Row row = in.rows.get(i);
+      String text = normalised.get(i);
       if (text.isEmpty()) {
         in.drop(DropReason.EMPTY_TEXT);
         continue;
