@@ -136,7 +136,7 @@ public final class PrepareCommand implements Runnable {
   }
 
   @Command(name = "tsv", mixinStandardHelpOptions = true,
-      description = "Prepare a tab-separated file with a header row (UTF-8; fields may be quoted).")
+      description = "Prepare a tab-separated file with a header row (UTF-8; no quoting: fields cannot contain tabs).")
   static final class Tsv implements Runnable {
     @Mixin ColumnOptions columns;
     @Mixin CommonOptions common;
