@@ -93,12 +93,11 @@ public final class DatasetPreparer {
 
   private Collected read() {
     Collected collected = new Collected();
-    List<RawRow> raw = new ArrayList<>();
     config.source().read(new TextSource.Sink() {
       @Override
       public void row(RawRow row) {
         collected.read++;
-        raw.add(row);
+        collected.rows.add(new Row(row.text(), row.label(), row.group()));
       }
 
       @Override
@@ -107,7 +106,6 @@ public final class DatasetPreparer {
         collected.drop(reason);
       }
     });
-    collected.rows.addAll(raw.stream().map(r -> new Row(r.text(), r.label(), r.group())).toList());
     return collected;
   }
 
