@@ -20,6 +20,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -104,7 +105,11 @@ public final class PrepareCommand implements Runnable {
   static final class PlaceholderName implements ITypeConverter<Placeholder> {
     @Override
     public Placeholder convert(String value) {
-      return Placeholder.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+      try {
+        return Placeholder.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + value + "' is not one of url, email, number");
+      }
     }
   }
 
