@@ -115,6 +115,7 @@ public record EmailText(String subject, String body) {
   }
 
   static boolean looksLikeHtml(String text) {
+    if (text.indexOf('<') < 0) return false; // most plain mail: skip the regex scans
     if (HTML_DOCUMENT.matcher(text).find()) return true;
     Matcher tags = HTML_TAG.matcher(text);
     int count = 0;
