@@ -1,5 +1,6 @@
 package dev.jtune.model;
 
+import dev.jtune.data.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
@@ -89,6 +90,11 @@ public final class EncoderSession implements AutoCloseable {
 
   private static String name(String op) {
     return op + ":0";
+  }
+
+  /** Encodes one padded batch of token ids. */
+  public Output run(TokenBatch batch) {
+    return run(batch.size(), batch.seqLen(), batch.inputWordIds(), batch.inputMask(), batch.inputTypeIds());
   }
 
   /**
