@@ -1,26 +1,27 @@
 package dev.jtune.model;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jtune.JtuneException;
+import dev.jtune.data.LabeledText;
+import dev.jtune.data.LengthBuckets;
+import dev.jtune.data.PreparedDataset;
+import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenBatch;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
 
 /**
  * Times the imported encoder (TensorFlow, rebuilt natively from its SavedModel folder) against ONNX
- * Runtime running the original ONNX file, on the same real texts, batched the way jtune batches:
- * sorted by length, each batch padded to its own longest text. Both run in one process, pass after
+ * Runtime running the original ONNX file, on the same real texts, batched the way jtune batches
+ * ({@link LengthBuckets}: similar lengths together, each batch padded to its own longest text). Both run in one process, pass after
  * pass alternately, and the median pass counts. Also reports how far their outputs are apart and the
  * resident memory before and after many forward calls (a native leak would show there).
  */
@@ -73,18 +74,26 @@ public final class EncoderBenchmark {
 
   private EncoderBenchmark() {}
 
+  /** Where {@code make savedmodels} keeps the original ONNX file of {@code savedmodels/<name>}. */
+  public static Path defaultOnnxFile(Path model) {
+    Path dir = model.toAbsolutePath().normalize();
+    String name = dir.getFileName().toString();
+    return dir.resolveSibling(".cache").resolve(name).resolve(name + ".onnx");
+  }
+
   public static Report run(Config c) throws IOException {
     EncoderSavedModel saved = EncoderSavedModel.load(c.model());
     PretrainedEncoder encoder = saved.pretrained();
-    List<String> texts = c.data() == null ? SampleSentences.all() : readTexts(c.data().resolve(c.split() + ".csv"), c.texts());
+    List<String> texts = c.data() == null ? SampleSentences.all()
+        : PreparedDataset.load(c.data()).split(c.split()).stream().map(LabeledText::text).toList();
     if (texts.size() > c.texts()) texts = texts.subList(0, c.texts());
-    List<int[]> encoded = encode(saved.tokenizerJson(), texts, c.maxSeqLen());
-    List<PaddedBatch> batches = PaddedBatch.sortedByLength(encoded, c.batchSize());
-    long realTokens = 0, paddedTokens = 0;
-    for (PaddedBatch b : batches) {
-      realTokens += b.realTokens();
-      paddedTokens += (long) b.size() * b.seqLen();
+    List<int[]> encoded;
+    try (TextTokenizer tokenizer = TextTokenizer.load(saved.tokenizerJson(), c.maxSeqLen())) {
+      encoded = texts.stream().map(tokenizer::encode).toList();
     }
+    List<TokenBatch> batches = bucketed(encoded, c.batchSize());
+    long realTokens = encoded.stream().mapToLong(ids -> ids.length).sum(), paddedTokens = 0;
+    for (TokenBatch b : batches) paddedTokens += (long) b.size() * b.seqLen();
     int threads = c.threads() == 0 ? Runtime.getRuntime().availableProcessors() : c.threads();
 
     long rssStart = rssMb();
@@ -93,24 +102,21 @@ public final class EncoderBenchmark {
     long rssBeforeCalls, rssAfterCalls;
     try (EncoderSession tf = EncoderSession.open(encoder, threads);
         OnnxReferenceEncoder ort = new OnnxReferenceEncoder(c.onnx(), threads)) {
-      for (PaddedBatch b : batches) { // warm-up pass, also the parity check
-        float[] a = tf.run(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds()).sequenceOutput();
-        float[] o = ort.lastHiddenState(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds());
-        maxDiff = Math.max(maxDiff, maxAbsDiffOnRealTokens(a, o, b));
+      for (TokenBatch b : batches) { // warm-up pass, also the parity check
+        maxDiff = Math.max(maxDiff, maxAbsDiffOnRealTokens(tf.run(b).sequenceOutput(), ort.lastHiddenState(b), b));
       }
       for (int p = 0; p < c.passes(); p++) {
         long t0 = System.nanoTime();
-        for (PaddedBatch b : batches) tf.run(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds());
+        for (TokenBatch b : batches) tf.run(b);
         long t1 = System.nanoTime();
-        for (PaddedBatch b : batches) ort.lastHiddenState(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds());
+        for (TokenBatch b : batches) ort.lastHiddenState(b);
         long t2 = System.nanoTime();
         tfPass[p] = (t1 - t0) / 1e9;
         ortPass[p] = (t2 - t1) / 1e9;
       }
       rssBeforeCalls = rssMb();
       for (int i = 0; i < c.leakCalls(); i++) {
-        PaddedBatch b = batches.get(i % batches.size());
-        tf.run(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds());
+        tf.run(batches.get(i % batches.size()));
       }
       rssAfterCalls = rssMb();
     }
@@ -140,35 +146,23 @@ public final class EncoderBenchmark {
     return Math.round(v * f) / f;
   }
 
-  static List<String> readTexts(Path csv, int max) throws IOException {
-    if (!Files.isRegularFile(csv)) throw new JtuneException(csv + ": no such file; prepare the dataset first (make datasets)");
-    List<String> out = new ArrayList<>();
-    try (Reader r = Files.newBufferedReader(csv);
-        var parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
-      if (!parser.getHeaderMap().containsKey("text")) throw new JtuneException(csv + ": no 'text' column");
-      for (CSVRecord rec : parser) {
-        out.add(rec.get("text"));
-        if (out.size() >= max) break;
-      }
+  /** Batches as jtune makes them: {@link LengthBuckets} (fixed seed), padded per batch. */
+  static List<TokenBatch> bucketed(List<int[]> encoded, int batchSize) {
+    int[] lengths = encoded.stream().mapToInt(ids -> ids.length).toArray();
+    List<TokenBatch> out = new ArrayList<>();
+    for (int[] batch : LengthBuckets.batches(lengths, batchSize, 0)) {
+      out.add(TokenBatch.of(Arrays.stream(batch).mapToObj(encoded::get).toList()));
     }
-    if (out.isEmpty()) throw new JtuneException(csv + ": no texts");
     return out;
   }
 
-  private static List<int[]> encode(Path tokenizerJson, List<String> texts, int maxSeqLen) throws IOException {
-    try (HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(tokenizerJson,
-        Map.of("padding", "false", "truncation", "true", "maxLength", Integer.toString(maxSeqLen)))) {
-      List<int[]> out = new ArrayList<>(texts.size());
-      for (String t : texts) out.add(Arrays.stream(tok.encode(t).getIds()).mapToInt(Math::toIntExact).toArray());
-      return out;
-    }
-  }
-
-  static double maxAbsDiffOnRealTokens(float[] a, float[] b, PaddedBatch batch) {
-    int hidden = a.length / batch.mask().length;
+  /** Max |a - b| over the hidden vectors of the tokens whose mask is 1. */
+  static double maxAbsDiffOnRealTokens(float[] a, float[] b, TokenBatch batch) {
+    if (a.length != b.length) throw new IllegalArgumentException("outputs differ in size: " + a.length + " vs " + b.length);
+    int hidden = a.length / batch.inputMask().length;
     double max = 0;
     for (int i = 0; i < a.length; i++) {
-      if (batch.mask()[i / hidden] == 1) max = Math.max(max, Math.abs(a[i] - b[i]));
+      if (batch.inputMask()[i / hidden] == 1) max = Math.max(max, Math.abs(a[i] - b[i]));
     }
     return max;
   }

@@ -3,14 +3,12 @@ package dev.jtune.model;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import java.io.IOException;
+import dev.jtune.data.LabeledText;
+import dev.jtune.data.PreparedDataset;
+import dev.jtune.data.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The two real pretrained encoders (ONNX originals unpacked by {@code make savedmodels}) and real sentences. */
 final class RealEncoders {
@@ -35,21 +33,24 @@ final class RealEncoders {
   }
 
   /** Token ids (with [CLS]/[SEP], truncated to 128) of each sentence, by the model's own tokenizer.json. */
-  static List<int[]> encode(Path tokenizerJson, List<String> texts) throws IOException {
-    try (HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(tokenizerJson,
-        Map.of("padding", "false", "truncation", "true", "maxLength", "128"))) {
-      List<int[]> out = new ArrayList<>();
-      for (String t : texts) {
-        Encoding e = tok.encode(t);
-        long[] ids = e.getIds();
-        int[] a = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) a[i] = (int) ids[i];
-        out.add(a);
-      }
-      return out;
+  static List<int[]> encode(Path tokenizerJson, List<String> texts) {
+    try (TextTokenizer tok = TextTokenizer.load(tokenizerJson, 128)) {
+      return texts.stream().map(tok::encode).toList();
     }
   }
 
-  /** Real English sentences of mixed lengths (a few words to well over 100 tokens). */
-  static final List<String> SENTENCES = SampleSentences.all();
+  /**
+   * Real English sentences of mixed lengths (a few words to well over 100 tokens): the built-in
+   * sample, plus the first 48 State of the Union sentences of datasets/sotu when it is prepared.
+   */
+  static final List<String> SENTENCES = sentences();
+
+  private static List<String> sentences() {
+    List<String> out = new java.util.ArrayList<>(SampleSentences.all());
+    Path sotu = Path.of("datasets", "sotu");
+    if (Files.isRegularFile(sotu.resolve("test.csv"))) {
+      PreparedDataset.load(sotu).split("test").stream().limit(48).map(LabeledText::text).forEach(out::add);
+    }
+    return List.copyOf(out);
+  }
 }
