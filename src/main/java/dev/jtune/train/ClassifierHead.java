@@ -1,18 +1,26 @@
 package dev.jtune.train;
 
 import dev.jtune.model.BertEncoder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Random;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * The classification head: {@code logits = pooled @ classifier/kernel + classifier/bias} and
  * {@code probabilities = softmax(logits)}, plus the pooling that turns the encoder's token vectors
  * into {@code pooled} ({@code cls} or {@code mean}, then the encoder's own dense pooler if it has one).
+ * With {@code layers} K > 1, {@code pooled} is the concatenation of the pooled vectors of the top K
+ * encoder layers (lowest first, the last layer's last), so the kernel is [K * H, C].
  */
 public final class ClassifierHead {
   public static final String KERNEL = "classifier/kernel";
@@ -35,12 +43,59 @@ public final class ClassifierHead {
 
   /** The vector the head classifies: [CLS] or masked mean, then the encoder's dense pooler if any. */
   public static Operand<TFloat32> pooled(BertEncoder encoder, String pooling) {
-    Operand<TFloat32> pooled = switch (pooling) {
+    return pooled(encoder, pooling, 1);
+  }
+
+  /**
+   * The pooled vectors of the top {@code layers} encoder layers concatenated, [batch, layers * H]:
+   * layer L-K first, the last layer (after the encoder's dense pooler, if any) last. One layer is
+   * exactly {@link #pooled(BertEncoder, String)}. Lower layers carry more lexical detail, which a
+   * frozen encoder's last layer has partly abstracted away.
+   */
+  public static Operand<TFloat32> pooled(BertEncoder encoder, String pooling, int layers) {
+    int total = encoder.config().numHiddenLayers();
+    if (layers < 1 || layers > total) {
+      throw new IllegalArgumentException("layers must be in [1, " + total + "], got " + layers);
+    }
+    Operand<TFloat32> last = encoder.applyPooler(switch (pooling) {
       case "cls" -> encoder.clsOutput();
       case "mean" -> encoder.meanOutput();
       default -> throw new IllegalArgumentException("pooling must be cls or mean, got " + pooling);
-    };
-    return encoder.applyPooler(pooled);
+    });
+    if (layers == 1) return last;
+    Ops tf = Ops.create(encoder.graph()).withSubScope("head_features");
+    Operand<TInt32> seqShape = tf.shape(encoder.sequenceOutput()); // [B, S, H]
+    Operand<TFloat32> mask = tf.expandDims(tf.dtypes.cast(encoder.inputMask(), TFloat32.class), tf.constant(-1)); // [B, S, 1]
+    Operand<TFloat32> count = tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f)); // [B, 1]
+    List<Operand<TFloat32>> parts = new ArrayList<>();
+    for (int l = total - layers; l < total - 1; l++) {
+      Operand<TFloat32> tokens = tf.reshape(layerOutput(encoder, l), seqShape);
+      parts.add(pooling.equals("cls")
+          ? tf.stridedSlice(tokens, Indices.all(), Indices.at(0), Indices.all())
+          : tf.math.div(tf.reduceSum(tf.math.mul(tokens, mask), tf.constant(1)), count));
+    }
+    parts.add(last);
+    return tf.concat(parts, tf.constant(1));
+  }
+
+  /**
+   * The token vectors [B * S, H] that leave transformer layer {@code l}: the input of layer l + 1's
+   * query projection (a MatMul with {@code bert/encoder/layer_<l+1>/attention/self/query/kernel}),
+   * located by that BERT variable name, so the head reuses the encoder's ops instead of recomputing.
+   */
+  private static Operand<TFloat32> layerOutput(BertEncoder encoder, int l) {
+    String query = "bert/encoder/layer_" + (l + 1) + "/attention/self/";
+    Iterator<GraphOperation> ops = encoder.graph().operations();
+    while (ops.hasNext()) {
+      GraphOperation op = ops.next();
+      if (op.type().equals("MatMul") && op.name().startsWith(query) && op.numInputs() == 2
+          && op.input(1).op().name().equals(query + "query/kernel")) {
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> x = (Operand<TFloat32>) op.input(0);
+        return x;
+      }
+    }
+    throw new IllegalStateException("no query projection of layer " + (l + 1) + " in the encoder graph");
   }
 
   /**
