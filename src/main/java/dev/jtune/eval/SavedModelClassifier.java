@@ -26,9 +26,14 @@ import org.tensorflow.types.TInt32;
  * batches or raw texts. Owns the loaded bundle and the tokenizer: close it.
  */
 public final class SavedModelClassifier implements AutoCloseable {
-  /** The head description saved as {@code assets/classifier.json}. */
-  public record Info(String pooling, int numLabels, List<String> labels, int maxSeqLen) {
+  /**
+   * The head description saved as {@code assets/classifier.json}: {@code layers} is how many top
+   * encoder layers' pooled vectors the head concatenates (absent in files written before it existed = 1).
+   */
+  public record Info(String pooling, int layers, int numLabels, List<String> labels, int maxSeqLen) {
     public Info {
+      if (layers == 0) layers = 1;
+      if (layers < 0) throw new IllegalArgumentException("layers must be >= 1, got " + layers);
       labels = List.copyOf(labels);
       if (labels.size() != numLabels) throw new IllegalArgumentException(labels.size() + " labels for " + numLabels + " classes");
     }

@@ -46,15 +46,16 @@ public final class ClassifierSavedModel {
       try (Graph g = new Graph()) {
         BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.inference());
         Ops tf = Ops.create(g);
-        ClassifierHead head = ClassifierHead.build(tf, ClassifierHead.pooled(enc, info.pooling()), config.hiddenSize(), info.numLabels(), 0);
-        Placeholder<TFloat32> kIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(config.hiddenSize(), info.numLabels())));
+        int features = info.layers() * config.hiddenSize();
+        ClassifierHead head = ClassifierHead.build(tf, ClassifierHead.pooled(enc, info.pooling(), info.layers()), features, info.numLabels(), 0);
+        Placeholder<TFloat32> kIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(features, info.numLabels())));
         Placeholder<TFloat32> bIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(info.numLabels())));
         var assignK = tf.assign(head.kernel(), kIn);
         var assignB = tf.assign(head.bias(), bIn);
         try (Session s = new Session(g)) {
           s.initialize();
           enc.assign(s, encoder);
-          try (TFloat32 k = TFloat32.tensorOf(Shape.of(config.hiddenSize(), info.numLabels()), DataBuffers.of(kernel, true, false));
+          try (TFloat32 k = TFloat32.tensorOf(Shape.of(features, info.numLabels()), DataBuffers.of(kernel, true, false));
               TFloat32 b = TFloat32.tensorOf(Shape.of(info.numLabels()), DataBuffers.of(bias, true, false))) {
             s.runner().feed(kIn, k).feed(bIn, b).addTarget(assignK).addTarget(assignB).run().close();
           }

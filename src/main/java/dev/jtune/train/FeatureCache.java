@@ -174,11 +174,11 @@ public final class FeatureCache {
     private final BertEncoder encoder;
     private final Operand<TFloat32> pooled;
 
-    public Extractor(BertConfig config, EncoderWeights weights, String pooling) {
+    public Extractor(BertConfig config, EncoderWeights weights, String pooling, int layers) {
       graph = new Graph();
       try {
         encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
-        pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, pooling));
+        pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, pooling, layers));
         session = new Session(graph);
         session.initialize();
         encoder.assign(session, weights);
@@ -201,7 +201,7 @@ public final class FeatureCache {
       Arrays.sort(order, Comparator.comparingInt(i -> tokenIds.get(i).length));
       AtomicFiles.write(file, tmp -> {
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-          int h = encoder.config().hiddenSize(), done = 0;
+          int h = (int) pooled.shape().get(1), done = 0;
           for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             List<int[]> batch = new ArrayList<>();

@@ -101,14 +101,17 @@ public final class Trainer {
       long t0 = System.nanoTime();
       String digest = FeatureCache.encoderDigest(encoderConfig, pretrained);
       String pooling = config.head().pooling();
+      int layers = config.head().layersOf(encoderConfig.numHiddenLayers());
+      // one layer keeps the original key, so caches written before head.layers existed stay valid
+      String features = layers == 1 ? pooling : pooling + "/top" + layers;
       long budget = (long) config.cache().memoryMb() << 20;
-      Path trainFile = cacheDir.resolve(FeatureCache.key(digest, pooling, train.tokenIds()) + ".f32");
-      Path valFile = cacheDir.resolve(FeatureCache.key(digest, pooling, val.tokenIds()) + ".f32");
-      int h = encoderConfig.hiddenSize();
+      Path trainFile = cacheDir.resolve(FeatureCache.key(digest, features, train.tokenIds()) + ".f32");
+      Path valFile = cacheDir.resolve(FeatureCache.key(digest, features, val.tokenIds()) + ".f32");
+      int h = layers * encoderConfig.hiddenSize();
       trainFeatures = FeatureCache.open(trainFile, train.size(), h, budget).orElse(null);
       valFeatures = FeatureCache.open(valFile, val.size(), h, budget).orElse(null);
       if (trainFeatures == null || valFeatures == null) {
-        try (FeatureCache.Extractor extractor = new FeatureCache.Extractor(encoderConfig, pretrained, pooling)) {
+        try (FeatureCache.Extractor extractor = new FeatureCache.Extractor(encoderConfig, pretrained, pooling, layers)) {
           if (trainFeatures == null) extract(extractor, "encode train", train, trainFile);
           if (valFeatures == null) extract(extractor, "encode val", val, valFile);
         }
@@ -181,7 +184,8 @@ public final class Trainer {
 
     TrainingGraph(Graph graph, boolean cached) {
       Ops tf = Ops.create(graph);
-      int h = encoderConfig.hiddenSize(), c = labels.size();
+      int layers = config.head().layersOf(encoderConfig.numHiddenLayers());
+      int h = layers * encoderConfig.hiddenSize(), c = labels.size();
       Operand<TFloat32> pooled;
       if (cached) {
         encoder = null;
@@ -192,7 +196,7 @@ public final class Trainer {
         // own dropout stays at its default rate 0, so only the head's stateless dropout is random
         encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()));
         features = null;
-        pooled = ClassifierHead.pooled(encoder, config.head().pooling());
+        pooled = ClassifierHead.pooled(encoder, config.head().pooling(), layers);
       }
       dropoutRate = tf.withName("head_dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
       dropoutSeed = tf.withName("head_dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));

@@ -46,10 +46,17 @@ public record TrainingConfig(
   /** The classifier head on top of the encoder. */
   public record Head(
       @JsonPropertyDescription("how token vectors become one vector: cls (first token) or mean (mask-weighted mean)") String pooling,
-      @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout) {
+      @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout,
+      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; an encoder with fewer layers uses all)") int layers) {
     public Head {
+      require(layers >= 1, "head.layers", layers, "must be >= 1");
       require(Set.of("cls", "mean").contains(pooling), "head.pooling", pooling, "must be cls or mean");
       require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
+    }
+
+    /** The number of layers the head concatenates over an encoder with {@code encoderLayers} layers. */
+    public int layersOf(int encoderLayers) {
+      return Math.min(layers, encoderLayers);
     }
   }
 
@@ -190,7 +197,7 @@ public record TrainingConfig(
         "savedmodels/all-minilm-l6-v2",
         "datasets/spamassassin",
         new Tokens(128, true),
-        new Head("mean", 0.1),
+        new Head("mean", 0.1, 4),
         new Loss("none", 0.0),
         new Freeze(0, false, false),
         new Optimizer(1e-2, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),

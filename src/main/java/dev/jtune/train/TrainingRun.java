@@ -101,7 +101,7 @@ public final class TrainingRun {
 
     Path out = runDir.resolve(MODEL_DIR);
     SavedModelClassifier.Info info = new SavedModelClassifier.Info(
-        config.head().pooling(), data.labels().size(), data.labels(), config.tokens().maxSeqLen());
+        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels().size(), data.labels(), config.tokens().maxSeqLen());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
 
     ClassificationMetrics test;

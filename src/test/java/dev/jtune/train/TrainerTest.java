@@ -50,7 +50,8 @@ class TrainerTest {
     assertTrue(last < first * 0.8, "train loss " + first + " -> " + last);
     assertTrue(r.bestValidation().accuracy() > 0.8, "val accuracy " + r.bestValidation().accuracy());
     assertEquals(6, r.state().history().size(), "one validation per epoch");
-    assertEquals(32 * 2 + 2, r.trainedParameters(), "only the head trains");
+    // default head.layers 4 over the 2-layer tiny encoder: kernel [2 * 32, 2] + bias [2]
+    assertEquals(2 * 32 * 2 + 2, r.trainedParameters(), "only the head trains");
     assertEquals(0.0, r.encoderWeights().maxAbsDifference(PRETRAINED));
   }
 

@@ -49,6 +49,7 @@ class TrainingRunTest {
     assertEquals(5, Files.readAllLines(run.resolve("history.csv")).size(), "header + one row per epoch");
     JsonNode info = JsonFiles.MAPPER.readTree(run.resolve("model/assets/classifier.json").toFile());
     assertEquals("mean", info.get("pooling").asText());
+    assertEquals(2, info.get("layers").asInt(), "default head.layers 4 uses both layers of the tiny encoder");
     assertEquals(2, info.get("num_labels").asInt());
     assertEquals(32, info.get("max_seq_len").asInt());
     assertEquals(64, JsonFiles.MAPPER.readTree(run.resolve("provenance.json").toFile()).at("/dataset/sha256").asText().length());
@@ -57,7 +58,8 @@ class TrainingRunTest {
 
   @Test
   void exportedClassifierGivesTheLogitsOfTheTrainedHead() throws Exception {
-    // the head's trained values, read back from the best checkpoint, applied to the frozen encoder's features
+    // the head's trained values, read back from the best checkpoint, applied to the frozen encoder's
+    // features: the mean-pooled outputs of both tiny layers (default head.layers 4, capped at 2)
     CheckpointStore.Checkpoint best = CheckpointStore.read(run.resolve("checkpoints/best.ckpt"));
     float[] kernel = best.tensors().get(ClassifierHead.KERNEL).values(), bias = best.tensors().get(ClassifierHead.BIAS).values();
     List<int[]> ids = new ArrayList<>();
@@ -70,13 +72,13 @@ class TrainingRunTest {
       ids.add(t);
     }
     float[] features;
-    try (FeatureCache.Extractor ex = new FeatureCache.Extractor(TinyEncoder.CONFIG, TrainerTest.PRETRAINED, "mean")) {
+    try (FeatureCache.Extractor ex = new FeatureCache.Extractor(TinyEncoder.CONFIG, TrainerTest.PRETRAINED, "mean", 2)) {
       Path file = dir.resolve("probe-features.f32");
       ex.extract(ids, 64, file, null);
-      features = FeatureCache.open(file, 12, TinyEncoder.CONFIG.hiddenSize(), 1 << 20).orElseThrow()
+      features = FeatureCache.open(file, 12, 2 * TinyEncoder.CONFIG.hiddenSize(), 1 << 20).orElseThrow()
           .rows(java.util.stream.IntStream.range(0, 12).toArray());
     }
-    int h = TinyEncoder.CONFIG.hiddenSize();
+    int h = 2 * TinyEncoder.CONFIG.hiddenSize();
     float[] first, second;
     try (SavedModelClassifier m = SavedModelClassifier.load(run.resolve("model"))) {
       first = m.logits(TokenBatch.of(ids));
