@@ -47,9 +47,9 @@ public record TrainingConfig(
   public record Head(
       @JsonPropertyDescription("how token vectors become one vector: cls (first token) or mean (mask-weighted mean)") String pooling,
       @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout,
-      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; an encoder with fewer layers uses all)") int layers) {
+      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; 0 = auto: 4 with a frozen encoder, 1 when encoder layers train; an encoder with fewer layers uses all)") int layers) {
     public Head {
-      require(layers >= 1, "head.layers", layers, "must be >= 1");
+      require(layers >= 0, "head.layers", layers, "must be >= 1 (or 0 = auto)");
       require(Set.of("cls", "mean").contains(pooling), "head.pooling", pooling, "must be cls or mean");
       require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
     }
@@ -184,20 +184,31 @@ public record TrainingConfig(
       int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
       loop = new Loop(auto, loop.maxSteps(), loop.batchSize(), loop.gradAccumulation(), loop.seed(), loop.checkpointEverySteps());
     }
+    if (head.layers() == 0) {
+      // a frozen last layer cannot adapt to the task, so the head also reads the layers below it;
+      // layers that train can carry what the task needs up to the last one
+      head = new Head(head.pooling(), head.dropout(), freeze.encoderFrozen() ? AUTO_HEAD_LAYERS_FROZEN : 1);
+    }
   }
+
+  /** Layers the head reads by {@code head.layers = 0} when the encoder is frozen. */
+  public static final int AUTO_HEAD_LAYERS_FROZEN = 4;
 
   /** Epochs chosen by {@code loop.epochs = 0} on cached features of a frozen encoder. */
   public static final int AUTO_EPOCHS_CACHED = 30;
   /** Epochs chosen by {@code loop.epochs = 0} when batches run through the encoder. */
   public static final int AUTO_EPOCHS_ENCODER = 3;
 
-  /** Defaults: frozen encoder + cached features, mean pooling, AdamW (head 1e-2) with linear decay, auto epochs. */
+  /**
+   * Defaults: frozen encoder + cached features, mean pooling over auto head layers, AdamW (head 1e-2)
+   * with linear decay, auto epochs.
+   */
   public static TrainingConfig defaults() {
     return new TrainingConfig(
         "savedmodels/all-minilm-l6-v2",
         "datasets/spamassassin",
         new Tokens(128, true),
-        new Head("mean", 0.1, 4),
+        new Head("mean", 0.1, 0),
         new Loss("none", 0.0),
         new Freeze(0, false, false),
         new Optimizer(1e-2, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
@@ -268,6 +279,7 @@ public record TrainingConfig(
   private static ObjectNode defaultTree() {
     ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
     ((ObjectNode) tree.get("loop")).put("epochs", 0);
+    ((ObjectNode) tree.get("head")).put("layers", 0);
     return tree;
   }
 

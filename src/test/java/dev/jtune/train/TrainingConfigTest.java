@@ -56,9 +56,11 @@ class TrainingConfigTest {
   void badValuesNameTheField() {
     JtuneException e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("head.pooling", "max")));
     assertTrue(e.getMessage().contains("head.pooling"), e.getMessage());
-    e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("head.layers", 0)));
+    e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("head.layers", -1)));
     assertTrue(e.getMessage().contains("head.layers"), e.getMessage());
-    assertEquals(4, TrainingConfig.defaults().head().layers());
+    assertEquals(4, TrainingConfig.defaults().head().layers(), "auto with a frozen encoder");
+    assertEquals(1, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2)).head().layers(), "auto when layers train");
+    assertEquals(3, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2, "head.layers", 3)).head().layers());
     assertEquals(2, TrainingConfig.defaults().head().layersOf(2), "an encoder with fewer layers uses all of them");
     e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("loop.epoch", "3")));
     assertTrue(e.getMessage().contains("unknown config field 'loop.epoch'"), e.getMessage());
