@@ -36,10 +36,10 @@ public record TrainingConfig(
 
   /** Tokenization settings. */
   public record Tokens(
-      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated") int maxSeqLen,
+      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated (0 = auto: 256 on cached features of a frozen encoder, 128 otherwise)") int maxSeqLen,
       @JsonPropertyDescription("group training batches by token length so each batch pads little") boolean lengthBucketing) {
     public Tokens {
-      require(maxSeqLen >= 3, "tokens.max_seq_len", maxSeqLen, "must be >= 3");
+      require(maxSeqLen >= 3 || maxSeqLen == 0, "tokens.max_seq_len", maxSeqLen, "must be >= 3 (or 0 = auto)");
     }
   }
 
@@ -184,12 +184,24 @@ public record TrainingConfig(
       int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
       loop = new Loop(auto, loop.maxSteps(), loop.batchSize(), loop.gradAccumulation(), loop.seed(), loop.checkpointEverySteps());
     }
+    if (tokens.maxSeqLen() == 0) {
+      // a frozen encoder reads each text once (the feature cache), so a longer window costs one pass;
+      // through the encoder it costs every step
+      boolean cached = freeze.encoderFrozen() && cache.features().equals("auto");
+      tokens = new Tokens(cached ? AUTO_MAX_SEQ_LEN_CACHED : AUTO_MAX_SEQ_LEN_ENCODER, tokens.lengthBucketing());
+    }
     if (head.layers() == 0) {
       // a frozen last layer cannot adapt to the task, so the head also reads the layers below it;
       // layers that train can carry what the task needs up to the last one
       head = new Head(head.pooling(), head.dropout(), freeze.encoderFrozen() ? AUTO_HEAD_LAYERS_FROZEN : 1);
     }
   }
+
+
+  /** Token window chosen by {@code tokens.max_seq_len = 0} on cached features of a frozen encoder. */
+  public static final int AUTO_MAX_SEQ_LEN_CACHED = 256;
+  /** Token window chosen by {@code tokens.max_seq_len = 0} when batches run through the encoder. */
+  public static final int AUTO_MAX_SEQ_LEN_ENCODER = 128;
 
   /** Layers the head reads by {@code head.layers = 0} when the encoder is frozen. */
   public static final int AUTO_HEAD_LAYERS_FROZEN = 4;
@@ -200,14 +212,14 @@ public record TrainingConfig(
   public static final int AUTO_EPOCHS_ENCODER = 3;
 
   /**
-   * Defaults: frozen encoder + cached features, mean pooling over auto head layers, AdamW (head 1e-2)
-   * with linear decay, auto epochs.
+   * Defaults: frozen encoder + cached features over an auto token window, mean pooling over auto head
+   * layers, AdamW (head 1e-2) with linear decay, auto epochs.
    */
   public static TrainingConfig defaults() {
     return new TrainingConfig(
         "savedmodels/all-minilm-l6-v2",
         "datasets/spamassassin",
-        new Tokens(128, true),
+        new Tokens(0, true),
         new Head("mean", 0.1, 0),
         new Loss("none", 0.0),
         new Freeze(0, false, false),
@@ -280,6 +292,7 @@ public record TrainingConfig(
     ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
     ((ObjectNode) tree.get("loop")).put("epochs", 0);
     ((ObjectNode) tree.get("head")).put("layers", 0);
+    ((ObjectNode) tree.get("tokens")).put("max_seq_len", 0);
     return tree;
   }
 
