@@ -20,7 +20,7 @@ SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
-	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
+	@echo "make bench        encoder throughput (TensorFlow vs ONNX Runtime) and training throughput per freezing strategy, JSON"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
 	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
 	@echo "make test         run the test suite"
@@ -85,6 +85,7 @@ $(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
 BENCH_DATA ?= datasets/sotu
 bench: savedmodels datasets | $(JAR)
 	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
+	$(JTUNE) bench train --model savedmodels/$(MODEL) --data datasets/spamassassin
 
 # ---- training -----------------------------------------------------------------------------------
 # make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
