@@ -18,10 +18,10 @@ public record BatchingConfig(
     boolean padVariableLengthInputs) {
 
   public BatchingConfig {
-    if (maxBatchSize < 1) throw new IllegalArgumentException("max_batch_size must be >= 1, got " + maxBatchSize);
-    if (batchTimeoutMicros < 0) throw new IllegalArgumentException("batch_timeout_micros must be >= 0");
-    if (numBatchThreads < 1) throw new IllegalArgumentException("num_batch_threads must be >= 1");
-    if (maxEnqueuedBatches < 1) throw new IllegalArgumentException("max_enqueued_batches must be >= 1");
+    if (maxBatchSize < 1) throw new dev.jtune.JtuneException("max_batch_size must be >= 1, got " + maxBatchSize);
+    if (batchTimeoutMicros < 0) throw new dev.jtune.JtuneException("batch_timeout_micros must be >= 0");
+    if (numBatchThreads < 1) throw new dev.jtune.JtuneException("num_batch_threads must be >= 1");
+    if (maxEnqueuedBatches < 1) throw new dev.jtune.JtuneException("max_enqueued_batches must be >= 1");
   }
 
   /** Defaults suited to a 2-4 core CPU host. */

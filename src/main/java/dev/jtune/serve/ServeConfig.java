@@ -35,13 +35,13 @@ public record ServeConfig(
   public ServeConfig {
     Objects.requireNonNull(modelBase, "modelBase");
     Objects.requireNonNull(host, "host");
-    if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
-    if (maxBodyBytes < 1024) throw new IllegalArgumentException("max body size must be >= 1024 bytes");
-    if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("request timeout must be > 0");
-    if (pollInterval.isNegative()) throw new IllegalArgumentException("poll interval must be >= 0");
-    if (inferenceThreads < 1) throw new IllegalArgumentException("inference threads must be >= 1");
-    if (intraOpThreads < 0) throw new IllegalArgumentException("intra-op threads must be >= 0");
-    if (drainTimeout.isNegative()) throw new IllegalArgumentException("drain timeout must be >= 0");
+    if (port < 0 || port > 65535) throw new dev.jtune.JtuneException("port must be 0..65535, got " + port);
+    if (maxBodyBytes < 1024) throw new dev.jtune.JtuneException("max body size must be >= 1024 bytes");
+    if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new dev.jtune.JtuneException("request timeout must be > 0");
+    if (pollInterval.isNegative()) throw new dev.jtune.JtuneException("poll interval must be >= 0");
+    if (inferenceThreads < 1) throw new dev.jtune.JtuneException("inference threads must be >= 1");
+    if (intraOpThreads < 0) throw new dev.jtune.JtuneException("intra-op threads must be >= 0");
+    if (drainTimeout.isNegative()) throw new dev.jtune.JtuneException("drain timeout must be >= 0");
   }
 
   /** Loopback, port 8501, 16 MiB bodies, 30 s timeout, 2 s polling, batching off. */
