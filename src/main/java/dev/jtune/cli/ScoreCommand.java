@@ -36,7 +36,7 @@ public final class ScoreCommand implements Callable<Integer> {
       description = "tf (the SavedModel, TF-Java) or onnx (ONNX Runtime). Default: ${DEFAULT-VALUE}.")
   TextClassifier.Backend backend;
 
-  @Option(names = "--onnx", description = "ONNX file for --backend onnx. Default: exports/<name>-onnx/<version>/model.onnx.")
+  @Option(names = "--onnx", description = "ONNX file for --backend onnx. Default: model.onnx in the version folder, else exports/<name>-onnx/<version>/model.onnx.")
   Path onnx;
 
   @Option(names = "--batch-size", defaultValue = "32", description = "Rows per model call (default: ${DEFAULT-VALUE}).")

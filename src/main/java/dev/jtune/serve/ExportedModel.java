@@ -6,9 +6,7 @@ import java.nio.file.Path;
 
 /**
  * One version folder of an exported model, resolved from {@code exports/<name>} (newest version)
- * or {@code exports/<name>/<version>}. Also knows where the matching ONNX file lives by
- * convention: {@code exports/<name>-onnx/<version>/model.onnx}, outside the TF Serving folder so
- * that TF Serving never sees it.
+ * or {@code exports/<name>/<version>}, and where its ONNX twin is.
  */
 public record ExportedModel(String name, long version, Path dir) {
 
@@ -31,9 +29,15 @@ public record ExportedModel(String name, long version, Path dir) {
     return new ExportedModel(p.getFileName().toString(), newest.getKey(), newest.getValue());
   }
 
-  /** The conventional ONNX file of this version. */
+  /**
+   * The ONNX twin of this version: {@code model.onnx} inside the version folder (where {@code jtune
+   * export} writes it; TF Serving ignores it), else {@code <base>/<name>-onnx/<version>/model.onnx}.
+   * When neither exists, the first (for the error message).
+   */
   public Path defaultOnnxFile() {
+    Path inside = dir.resolve("model.onnx");
     Path base = dir.getParent() == null ? dir : dir.getParent().getParent();
-    return base.resolve(name + "-onnx").resolve(Long.toString(version)).resolve("model.onnx");
+    Path beside = base == null ? inside : base.resolve(name + "-onnx").resolve(Long.toString(version)).resolve("model.onnx");
+    return !Files.isRegularFile(inside) && Files.isRegularFile(beside) ? beside : inside;
   }
 }

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param rejects rows that could not be scored, with line and reason; null for {@code <out>.rejects.csv}
  * @param textCol the column holding the text
  * @param backend TF (the SavedModel) or ONNX (the exported ONNX file)
- * @param onnx the ONNX file; null for the export convention {@code exports/<name>-onnx/<version>/model.onnx}
+ * @param onnx the ONNX file; null for {@link ExportedModel#defaultOnnxFile()}
  * @param batchSize rows per model call
  * @param threads intra-op threads of the runtime, 0 for its default (all cores)
  * @param progress show a progress bar on stderr
