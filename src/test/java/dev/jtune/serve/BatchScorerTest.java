@@ -139,6 +139,27 @@ class BatchScorerTest {
   }
 
   @Test
+  void onnxBackendGivesTheSameProbabilitiesAsTheSavedModel() throws Exception {
+    Path in = dir.resolve("backends.csv");
+    Files.writeString(in, "text\nwin free money now !\n\"the project report is attached , thanks\"\nhello\nurgent : call me now\n");
+    Path tfOut = dir.resolve("backend-tf.csv");
+    Path onnxOut = dir.resolve("backend-onnx.csv");
+    new BatchScorer(ScoreConfig.of(base.resolve("spam"), in, tfOut)).run();
+    new BatchScorer(ScoreConfig.of(base.resolve("spam"), in, onnxOut).withBackend(TextClassifier.Backend.ONNX, null)).run();
+    List<CSVRecord> tf = read(tfOut);
+    List<CSVRecord> onnx = read(onnxOut);
+    assertEquals(4, onnx.size());
+    for (int i = 0; i < tf.size(); i++) {
+      assertEquals(tf.get(i).get("label"), onnx.get(i).get("label"));
+      assertEquals(Float.parseFloat(tf.get(i).get("prob_spam")), Float.parseFloat(onnx.get(i).get("prob_spam")), 1e-5);
+    }
+    assertEquals(
+        2,
+        Main.run("score", "--model", base.resolve("spam").toString(), "--in", in.toString(), "--out", onnxOut.toString(),
+            "--backend", "onnx", "--onnx", dir.resolve("missing.onnx").toString(), "--no-progress"));
+  }
+
+  @Test
   void cliScoresAndReportsAUserErrorWithExitCode2() throws Exception {
     Path in = dir.resolve("cli.csv");
     Files.writeString(in, "body\nhello\n");

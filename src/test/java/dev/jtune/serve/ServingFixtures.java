@@ -89,7 +89,8 @@ final class ServingFixtures {
 
   /**
    * Writes {@code base/name/version/}: a mean-pooled embedding classifier with jtune's export
-   * signature (three int32 [-1,-1] inputs -> logits, probabilities [-1,2]) and assets.extra.
+   * signature (three int32 [-1,-1] inputs -> logits, probabilities [-1,2]), assets.extra and the
+   * same model as model.onnx.
    */
   static Path textClassifier(Path base, String name, long version, long seed) throws IOException {
     Random r = new Random(seed);
@@ -128,6 +129,8 @@ final class ServingFixtures {
               extra.resolve("classifier.json"),
               "{\"pooling\":\"mean\",\"num_labels\":2,\"labels\":[\"ham\",\"spam\"],\"max_seq_len\":16}");
           Files.writeString(extra.resolve("provenance.json"), "{\"fixture\":\"text classifier\"}");
+          // the ONNX twin sits in the version folder, where jtune export writes it
+          OnnxFixture.write(dir.resolve("model.onnx"), emb, kernel, bias, vocabSize(), HIDDEN, LABELS.size());
         });
   }
 
