@@ -16,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * does: requests for the same version, signature and row shape join an open batch; a batch closes
  * when it holds {@code max_batch_size} rows or its first request has waited {@code
  * batch_timeout_micros}; {@code num_batch_threads} threads run closed batches and split the
- * outputs back by rows; at most {@code max_enqueued_batches} batches wait per queue, beyond which a
+ * outputs back by rows (a padded batch runs as groups of rows of similar length); at most {@code
+ * max_enqueued_batches} batches wait per queue, beyond which a
  * request is refused with 503.
  */
 public final class DynamicBatcher implements ModelRunner {
@@ -174,6 +175,39 @@ public final class DynamicBatcher implements ModelRunner {
   }
 
   private void run(QueueKey key, Batch batch) {
+    if (batch.tasks.size() > 1 && key.shape().startsWith("pad;")) {
+      // padding every row to the batch's longest wastes most of the work on mixed lengths:
+      // run groups of similar length instead (what offline scoring gets by sorting)
+      List<Task> sorted = new ArrayList<>(batch.tasks);
+      sorted.sort(java.util.Comparator.comparingLong(DynamicBatcher::rowCells));
+      Batch group = null;
+      long first = 0;
+      for (Task t : sorted) {
+        long cells = rowCells(t);
+        if (group == null || cells > first * PAD_GROUP_RATIO) {
+          if (group != null) runMerged(key, group);
+          group = new Batch(0);
+          first = Math.max(1, cells);
+        }
+        group.tasks.add(t);
+        group.rows += t.rows();
+      }
+      runMerged(key, group);
+      return;
+    }
+    runMerged(key, batch);
+  }
+
+  /** Longest a padded row may be relative to the shortest row of its group. */
+  private static final double PAD_GROUP_RATIO = 1.5;
+
+  /** Elements per row of a task (its sequence length for token inputs). */
+  private static long rowCells(Task t) {
+    HostTensor first = t.inputs().values().iterator().next();
+    return first.elementCount() / Math.max(1, first.batchSize());
+  }
+
+  private void runMerged(QueueKey key, Batch batch) {
     try {
       List<Task> tasks = batch.tasks;
       metrics.batch(key.version().name(), batch.rows);
