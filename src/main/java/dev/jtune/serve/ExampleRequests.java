@@ -176,13 +176,15 @@ final class ExampleRequests {
     if (v.isArray()) v.forEach(values::add);
     else values.add(v);
     if (values.isEmpty()) return Feature.getDefaultInstance();
-    JsonNode first = values.get(0);
-    if (first.isIntegralNumber()) {
+    // a list is int64 only when every value is an integer, float when some are not (e.g. [-1, 0.25])
+    boolean allNumbers = values.stream().allMatch(JsonNode::isNumber);
+    boolean allIntegral = values.stream().allMatch(JsonNode::isIntegralNumber);
+    if (allIntegral) {
       Int64List.Builder b = Int64List.newBuilder();
       for (JsonNode x : values) b.addValue(x.asLong());
       return Feature.newBuilder().setInt64List(b).build();
     }
-    if (first.isNumber()) {
+    if (allNumbers) {
       FloatList.Builder b = FloatList.newBuilder();
       for (JsonNode x : values) b.addValue((float) x.asDouble());
       return Feature.newBuilder().setFloatList(b).build();

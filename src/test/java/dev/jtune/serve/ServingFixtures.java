@@ -21,7 +21,9 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.op.io.ParseExample;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
 
 /**
  * Tiny SavedModels in the TF Serving layout, built with TF-Java raw ops, for the serving tests:
@@ -137,7 +139,9 @@ final class ServingFixtures {
   /**
    * Writes {@code base/name/version/} with two signatures: {@code serving_default} (float x
    * [-1,3], int32 k [-1]) -> (y = 2x + 1 [-1,3], s = sum(x) + k [-1]) and {@code scale}
-   * (x [-1,3]) -> (y = x * version), whose output tells which version answered.
+   * (x [-1,3]) -> (y = x * version), whose output tells which version answered; {@code
+   * classify_f} / {@code regress_f} take serialized tf.Examples with a 2-float feature "f" and
+   * answer softmax scores with classes (neg, pos) / the sum of f.
    */
   static Path genericModel(Path base, String name, long version) throws IOException {
     return export(
@@ -155,6 +159,28 @@ final class ServingFixtures {
           sigs.add(
               Signature.builder().key("scale").methodName("tensorflow/serving/predict")
                   .input("x", x).output("y", scaled).build());
+          // TF Serving's classify/regress style: serialized tf.Example in, feature "f" = 2 floats
+          var examples = tf.withName("tf_example").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
+          var none = tf.constant(Shape.of(0), DataBuffers.ofObjects(new String[0]));
+          ParseExample parsed =
+              tf.io.parseExample(
+                  examples, none, none, tf.constant(Shape.of(1), DataBuffers.ofObjects("f")), none,
+                  List.of(tf.zeros(tf.constant(new long[] {0}), TFloat32.class)), 0L, List.of(), List.of(), List.of(),
+                  List.of(Shape.of(2)));
+          @SuppressWarnings("unchecked")
+          Operand<TFloat32> f = (Operand<TFloat32>) parsed.denseValues().get(0);
+          var scores = tf.withName("scores").nn.softmax(f);
+          var batch = tf.slice(tf.shape(examples), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+          var classes =
+              tf.withName("classes").tile(
+                  tf.constant(Shape.of(1, 2), DataBuffers.ofObjects("neg", "pos")), tf.concat(List.of(batch, tf.constant(new int[] {1})), tf.constant(0)));
+          var sum = tf.withName("f_sum").reduceSum(f, tf.constant(1));
+          sigs.add(
+              Signature.builder().key("classify_f").methodName("tensorflow/serving/classify")
+                  .input("inputs", examples).output("scores", scores).output("classes", classes).build());
+          sigs.add(
+              Signature.builder().key("regress_f").methodName("tensorflow/serving/regress")
+                  .input("inputs", examples).output("outputs", sum).build());
         },
         dir -> {});
   }

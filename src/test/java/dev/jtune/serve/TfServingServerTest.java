@@ -158,6 +158,22 @@ class TfServingServerTest {
   }
 
   @Test
+  void classifyAndRegressFeedTfExamplesToSignaturesOfOtherModels() throws Exception {
+    Reply c = post("/v1/models/generic:classify", "{\"signature_name\":\"classify_f\",\"examples\":[{\"f\":[1.0,2.0]},{\"f\":[0.5,0.5]}]}");
+    assertEquals(200, c.status(), c.raw());
+    double e = Math.exp(1.0);
+    assertEquals("neg", c.json().at("/results/0/0/0").asText());
+    assertEquals("pos", c.json().at("/results/0/1/0").asText());
+    assertEquals(1 / (1 + e), c.json().at("/results/0/0/1").asDouble(), 1e-6);
+    assertEquals(e / (1 + e), c.json().at("/results/0/1/1").asDouble(), 1e-6);
+    assertEquals(0.5, c.json().at("/results/1/1/1").asDouble(), 1e-6);
+    Reply r = post("/v1/models/generic:regress", "{\"signature_name\":\"regress_f\",\"examples\":[{\"f\":[1.0,2.0]},{\"f\":[-1,0.25]}]}");
+    assertEquals(json("{\"results\":[3.0,-0.75]}"), r.json(), r.raw());
+    Reply wrong = post("/v1/models/generic:classify", "{\"signature_name\":\"scale\",\"examples\":[{\"f\":[1.0,2.0]}]}");
+    assertEquals(400, wrong.status(), wrong.raw());
+  }
+
+  @Test
   void unknownModelOrVersionIs404() throws Exception {
     Reply m = get("/v1/models/nope");
     assertEquals(404, m.status());
