@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.tensorflow.ConcreteFunction;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -181,6 +182,31 @@ final class ServingFixtures {
           sigs.add(
               Signature.builder().key("regress_f").methodName("tensorflow/serving/regress")
                   .input("inputs", examples).output("outputs", sum).build());
+        },
+        dir -> {});
+  }
+
+  /**
+   * Writes {@code base/name/version/} in the style of a TF2 SavedModel: the signature's input is
+   * a placeholder named {@code serving_default_x} and its output {@code output_0} comes out of a
+   * function call (PartitionedCall) into the graph's function library: y = 3x + 1.
+   */
+  static Path functionCallModel(Path base, String name, long version) throws IOException {
+    return export(
+        base, name, version,
+        (tf, sigs) -> {
+          var x = tf.withName("serving_default_x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 2)));
+          ConcreteFunction fn =
+              ConcreteFunction.create(
+                  ops -> {
+                    var in = ops.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 2)));
+                    var out = ops.math.add(ops.math.mul(in, ops.constant(3f)), ops.constant(1f));
+                    return Signature.builder().key("affine").input("x", in).output("output_0", out).build();
+                  });
+          Operand<?> y = tf.call(fn, x);
+          sigs.add(
+              Signature.builder().key("serving_default").methodName("tensorflow/serving/predict")
+                  .input("x", x).output("output_0", y).build());
         },
         dir -> {});
   }

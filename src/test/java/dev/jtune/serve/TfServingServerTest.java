@@ -30,6 +30,7 @@ class TfServingServerTest {
   static void start() throws IOException {
     ServingFixtures.genericModel(base, "generic", 1);
     ServingFixtures.textClassifier(base, "spam", 3, 7);
+    ServingFixtures.functionCallModel(base, "tf2style", 5);
     server = TfServingServer.start(ServeConfig.defaults(base).withPort(0).withMaxBodyBytes(64 * 1024).withPollInterval(Duration.ZERO));
   }
 
@@ -171,6 +172,14 @@ class TfServingServerTest {
     assertEquals(json("{\"results\":[3.0,-0.75]}"), r.json(), r.raw());
     Reply wrong = post("/v1/models/generic:classify", "{\"signature_name\":\"scale\",\"examples\":[{\"f\":[1.0,2.0]}]}");
     assertEquals(400, wrong.status(), wrong.raw());
+  }
+
+  @Test
+  void aModelWhoseSignatureRunsAGraphFunctionIsServedThroughItsSignature() throws Exception {
+    Reply meta = get("/v1/models/tf2style/metadata");
+    assertEquals("serving_default_x:0", meta.json().at("/metadata/signature_def/signature_def/serving_default/inputs/x/name").asText());
+    Reply r = post("/v1/models/tf2style:predict", "{\"instances\":[[1,2],[0,-1]]}");
+    assertEquals(json("{\"predictions\":[[4.0,7.0],[1.0,-2.0]]}"), r.json(), r.raw());
   }
 
   @Test
