@@ -109,10 +109,12 @@ public final class ModelBase implements AutoCloseable {
     while (true) {
       ServableVersion v = served.get(name);
       if (v == null || (version.isPresent() && v.version() != version.getAsLong())) {
+        String error = lastError.get(name);
         throw new ApiException(
             404,
             "Servable not found for request: "
-                + (version.isPresent() ? "Specific(" + name + ", " + version.getAsLong() + ")" : "Latest(" + name + ")"));
+                + (version.isPresent() ? "Specific(" + name + ", " + version.getAsLong() + ")" : "Latest(" + name + ")")
+                + (error == null ? "" : " (last load failure: " + error + ")"));
       }
       var lease = v.acquire();
       if (lease.isPresent()) return lease.get();

@@ -94,6 +94,27 @@ class HotReloadAndLoadTest {
   }
 
   @Test
+  void aBrokenNewVersionIsNotServedAndTheCurrentOneKeepsAnswering(@TempDir Path base) throws Exception {
+    ServingFixtures.genericModel(base, "generic", 1);
+    ServeConfig cfg = ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ofMillis(100));
+    try (TfServingServer server = TfServingServer.start(cfg)) {
+      Path broken = java.nio.file.Files.createDirectories(base.resolve("generic/.staging"));
+      java.nio.file.Files.writeString(broken.resolve("saved_model.pb"), "not a protobuf");
+      java.nio.file.Files.move(broken, base.resolve("generic/2"));
+      Thread.sleep(800);
+      var r = post(server, "/v1/models/generic:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,1,1]]}");
+      assertEquals("{\"predictions\":[[1.0,1.0,1.0]]}", r.body());
+      assertEquals(1, server.models().current("generic").orElseThrow().version());
+      assertTrue(server.models().lastError("generic").orElseThrow().contains("generic/2"), server.models().lastError("generic").orElseThrow());
+      ServingFixtures.genericModel(base, "generic", 3);
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (server.models().current("generic").orElseThrow().version() != 3 && System.nanoTime() < deadline) Thread.sleep(50);
+      r = post(server, "/v1/models/generic:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,1,1]]}");
+      assertEquals("{\"predictions\":[[3.0,3.0,3.0]]}", r.body());
+    }
+  }
+
+  @Test
   void thirtyTwoConcurrentClientsGetNoErrorsAndRequestsAreMergedIntoBatches(@TempDir Path base) throws Exception {
     ServingFixtures.textClassifier(base, "spam", 1, 11);
     BatchingConfig batching = new BatchingConfig(32, 2_000, 2, 1_000, false);
