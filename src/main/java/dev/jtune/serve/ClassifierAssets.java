@@ -102,6 +102,11 @@ public final class ClassifierAssets implements AutoCloseable {
         INPUT_TYPE_IDS, HostTensor.ofInts(shape, b.inputTypeIds()));
   }
 
+  /** True for the token signature of our classifiers: padding ids/mask with 0 changes no row's result. */
+  public static boolean isTokenSignature(SignatureSpec sig) {
+    return sig.inputs().keySet().equals(java.util.Set.of(INPUT_WORD_IDS, INPUT_MASK, INPUT_TYPE_IDS));
+  }
+
   @Override
   public void close() {
     tokenizer.close();

@@ -33,11 +33,11 @@ final class ExampleRequests {
   static CompletableFuture<byte[]> classify(ServableVersion v, JsonNode root, ModelRunner runner) {
     List<JsonNode> examples = examples(root);
     String sigName = TfServingJson.signatureName(root);
-    if (v.classifier().isPresent() && TfServingServer.isTokenSignature(v.signature(sigName))) {
+    if (v.classifier().isPresent() && ClassifierAssets.isTokenSignature(v.signature(sigName))) {
       List<String> labels = v.classifier().get().labels();
       List<String> texts = new ArrayList<>(examples.size());
       for (int i = 0; i < examples.size(); i++) texts.add(text(examples.get(i), i));
-      return TfServingServer.submitTexts(v, sigName, texts, runner)
+      return submitTexts(v, sigName, texts, runner)
           .thenApply(
               out -> {
                 HostTensor p = probabilities(out);
@@ -98,6 +98,15 @@ final class ExampleRequests {
               for (float f : o.floats()) results.add(f);
               return TfServingJson.bytes(resp);
             });
+  }
+
+  /** Tokenizes texts with the version's tokenizer and submits them as one paddable request. */
+  private static CompletableFuture<Map<String, HostTensor>> submitTexts(
+      ServableVersion v, String signature, List<String> texts, ModelRunner runner) {
+    ClassifierAssets assets = v.classifier().orElseThrow();
+    List<int[]> ids = new ArrayList<>(texts.size());
+    for (String t : texts) ids.add(assets.encode(t));
+    return runner.submit(v, signature, ClassifierAssets.inputs(assets.batch(ids)), true);
   }
 
   private static List<JsonNode> examples(JsonNode root) {

@@ -44,6 +44,11 @@ public final class ServingMetrics {
           .classicOnly()
           .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
           .register(registry);
+  private final Gauge inFlight =
+      Gauge.builder()
+          .name("jtune_requests_in_flight")
+          .help("Requests accepted and not yet answered")
+          .register(registry);
   private final Gauge version =
       Gauge.builder()
           .name("jtune_model_version")
@@ -57,8 +62,14 @@ public final class ServingMetrics {
           .labelNames("model")
           .register(registry);
 
+  /** A request was accepted; {@link #request} ends it. */
+  public void started() {
+    inFlight.inc();
+  }
+
   /** Records one finished request. */
   public void request(String model, String api, int code, double seconds) {
+    inFlight.dec();
     requests.labelValues(model, api, Integer.toString(code)).inc();
     if (code >= 400) errors.labelValues(model, api, Integer.toString(code)).inc();
     latency.labelValues(api).observe(seconds);

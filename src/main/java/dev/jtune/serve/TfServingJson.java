@@ -39,18 +39,7 @@ public final class TfServingJson {
   private TfServingJson() {}
 
   /** A decoded predict request. */
-  public record PredictRequest(String signatureName, boolean rowFormat, Map<String, HostTensor> inputs) {
-    /** Rows in the request (dimension 0 shared by every input), -1 when some input is a scalar. */
-    public long batchSize() {
-      long n = -2;
-      for (HostTensor t : inputs.values()) {
-        long b = t.batchSize();
-        if (n == -2) n = b;
-        else if (n != b) return -1;
-      }
-      return n;
-    }
-  }
+  public record PredictRequest(String signatureName, boolean rowFormat, Map<String, HostTensor> inputs) {}
 
   public static JsonNode parse(byte[] body) {
     try {

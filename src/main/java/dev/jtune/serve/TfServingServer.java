@@ -3,12 +3,9 @@ package dev.jtune.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jtune.data.TokenBatch;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -125,6 +122,7 @@ public final class TfServingServer implements AutoCloseable {
 
   private void handleGet(Context ctx) {
     long start = System.nanoTime();
+    metrics.started();
     String model = "";
     String api = "status";
     try {
@@ -145,6 +143,7 @@ public final class TfServingServer implements AutoCloseable {
 
   private void handlePost(Context ctx) {
     long start = System.nanoTime();
+    metrics.started();
     String model = "";
     String api = "predict";
     ServableVersion.Lease lease = null;
@@ -212,16 +211,10 @@ public final class TfServingServer implements AutoCloseable {
   private CompletableFuture<byte[]> predict(ServableVersion v, JsonNode root) {
     SignatureSpec sig = v.signature(TfServingJson.signatureName(root));
     TfServingJson.PredictRequest req = TfServingJson.decodePredict(root, sig);
-    boolean paddable = v.classifier().isPresent() && isTokenSignature(sig);
+    boolean paddable = v.classifier().isPresent() && ClassifierAssets.isTokenSignature(sig);
     return runner
         .submit(v, sig.name(), req.inputs(), paddable)
         .thenApply(out -> TfServingJson.encodePredict(out, req.rowFormat()));
-  }
-
-  /** Our classifiers' token inputs: padding with id 0 / mask 0 does not change any row's result. */
-  static boolean isTokenSignature(SignatureSpec sig) {
-    return sig.inputs().keySet().equals(
-        java.util.Set.of(ClassifierAssets.INPUT_WORD_IDS, ClassifierAssets.INPUT_MASK, ClassifierAssets.INPUT_TYPE_IDS));
   }
 
   private static void respondError(Context ctx, Throwable err) {
@@ -287,16 +280,6 @@ public final class TfServingServer implements AutoCloseable {
       shape.put("unknown_rank", s == null);
       n.put("name", t.tensorName());
     }
-  }
-
-  /** Tokenizes texts of a classifier version and submits them as one paddable request. */
-  static CompletableFuture<Map<String, HostTensor>> submitTexts(
-      ServableVersion v, String signature, List<String> texts, ModelRunner runner) {
-    ClassifierAssets assets = v.classifier().orElseThrow();
-    List<int[]> ids = new ArrayList<>(texts.size());
-    for (String t : texts) ids.add(assets.encode(t));
-    TokenBatch batch = assets.batch(ids);
-    return runner.submit(v, signature, ClassifierAssets.inputs(batch), true);
   }
 
   /** Stops accepting connections, finishes requests in flight, then closes models. */

@@ -76,7 +76,8 @@ class HotReloadAndLoadTest {
                   return null;
                 }));
       }
-      Thread.sleep(300);
+      long warm = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (sawV1.get() < 20 && failures.get() == 0 && System.nanoTime() < warm) Thread.sleep(20);
       ServingFixtures.genericModel(base, "generic", 2);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (sawV2.get() < 50 && System.nanoTime() < deadline) Thread.sleep(20);
@@ -161,10 +162,12 @@ class HotReloadAndLoadTest {
   void closeFinishesRequestsInFlightThenRefusesConnections(@TempDir Path base) throws Exception {
     ServingFixtures.genericModel(base, "generic", 1);
     // a long batch timeout keeps the request in flight while the server is asked to stop
-    BatchingConfig batching = new BatchingConfig(64, 700_000, 1, 10, false);
+    BatchingConfig batching = new BatchingConfig(64, 1_500_000, 1, 10, false);
     TfServingServer server =
         TfServingServer.start(ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ZERO).withBatching(batching));
     int port = server.port();
+    var warmUp = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build();
+    assertEquals(200, HTTP.send(warmUp, HttpResponse.BodyHandlers.ofString()).statusCode());
     CompletableFuture<HttpResponse<String>> inFlight =
         CompletableFuture.supplyAsync(
             () -> {
@@ -174,7 +177,9 @@ class HotReloadAndLoadTest {
                 throw new RuntimeException(e);
               }
             });
-    Thread.sleep(300);
+    // wait until the request is inside the server (bounded), then stop it
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (metricValue(new String(server.metrics().scrape()), "jtune_requests_in_flight") < 1 && System.nanoTime() < deadline) Thread.sleep(10);
     server.close();
     HttpResponse<String> r = inFlight.get();
     assertEquals(200, r.statusCode(), r.body());
