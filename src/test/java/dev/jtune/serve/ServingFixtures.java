@@ -96,8 +96,13 @@ final class ServingFixtures {
    * same model as model.onnx.
    */
   static Path textClassifier(Path base, String name, long version, long seed) throws IOException {
+    return textClassifier(base, name, version, seed, tokenizerJson(), vocabSize());
+  }
+
+  /** The same classifier over any tokenizer.json with {@code vocab} ids. */
+  static Path textClassifier(Path base, String name, long version, long seed, String tokenizerJson, int vocab) throws IOException {
     Random r = new Random(seed);
-    float[] emb = new float[vocabSize() * HIDDEN];
+    float[] emb = new float[vocab * HIDDEN];
     for (int i = 0; i < emb.length; i++) emb[i] = (float) r.nextGaussian();
     float[] kernel = new float[HIDDEN * LABELS.size()];
     for (int i = 0; i < kernel.length; i++) kernel[i] = (float) r.nextGaussian();
@@ -108,7 +113,7 @@ final class ServingFixtures {
           var ids = tf.withName("input_word_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
           var mask = tf.withName("input_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
           var types = tf.withName("input_type_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
-          var table = tf.withName("embeddings").variable(constant(tf, emb, vocabSize(), HIDDEN));
+          var table = tf.withName("embeddings").variable(constant(tf, emb, vocab, HIDDEN));
           var k = tf.withName("classifier_kernel").variable(constant(tf, kernel, HIDDEN, LABELS.size()));
           var b = tf.withName("classifier_bias").variable(constant(tf, bias, LABELS.size()));
           Operand<TFloat32> m = tf.expandDims(tf.dtypes.cast(mask, TFloat32.class), tf.constant(-1));
@@ -126,14 +131,14 @@ final class ServingFixtures {
         },
         dir -> {
           Path extra = Files.createDirectories(dir.resolve("assets.extra"));
-          Files.writeString(extra.resolve("tokenizer.json"), tokenizerJson());
+          Files.writeString(extra.resolve("tokenizer.json"), tokenizerJson);
           Files.write(extra.resolve("labels.txt"), LABELS, StandardCharsets.UTF_8);
           Files.writeString(
               extra.resolve("classifier.json"),
               "{\"pooling\":\"mean\",\"num_labels\":2,\"labels\":[\"ham\",\"spam\"],\"max_seq_len\":16}");
           Files.writeString(extra.resolve("provenance.json"), "{\"fixture\":\"text classifier\"}");
           // the ONNX twin sits in the version folder, where jtune export writes it
-          OnnxFixture.write(dir.resolve("model.onnx"), emb, kernel, bias, vocabSize(), HIDDEN, LABELS.size());
+          OnnxFixture.write(dir.resolve("model.onnx"), emb, kernel, bias, vocab, HIDDEN, LABELS.size());
         });
   }
 
