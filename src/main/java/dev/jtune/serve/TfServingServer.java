@@ -80,7 +80,13 @@ public final class TfServingServer implements AutoCloseable {
     ModelBase models = ModelBase.open(config.modelBase(), config.pollInterval(), config.intraOpThreads());
     try {
       TfServingServer s = new TfServingServer(config, models);
-      s.app.start();
+      try {
+        s.app.start();
+      } catch (RuntimeException e) {
+        s.runner.close();
+        throw new dev.jtune.JtuneException(
+            "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage() + " (choose another --port or --host)", e);
+      }
       LOG.info(
           "serving {} from {} on http://{}:{} (batching {})",
           models.modelNames(), config.modelBase(), config.host(), s.port(), config.batching() == null ? "off" : config.batching());

@@ -237,6 +237,14 @@ class TfServingServerTest {
   }
 
   @Test
+  void aTakenPortOrMissingModelBaseIsAUserError() {
+    var taken = ServeConfig.defaults(base).withPort(server.port()).withPollInterval(Duration.ZERO);
+    var e = org.junit.jupiter.api.Assertions.assertThrows(dev.jtune.JtuneException.class, () -> TfServingServer.start(taken));
+    assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + server.port()), e.getMessage());
+    assertEquals(2, dev.jtune.cli.Main.run("serve", "--model-base", base.resolve("missing").toString(), "--port", "0"));
+  }
+
+  @Test
   void nanAndInfinityAreAcceptedAndWrittenBare() throws Exception {
     Reply r = post("/v1/models/generic:predict", "{\"signature_name\":\"scale\",\"instances\":[[NaN,Infinity,1]]}");
     assertEquals(200, r.status(), r.raw());
