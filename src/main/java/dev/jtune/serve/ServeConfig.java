@@ -63,6 +63,10 @@ public record ServeConfig(
     return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, d, batching, inferenceThreads, intraOpThreads, drainTimeout);
   }
 
+  public ServeConfig withRequestTimeout(Duration t) {
+    return new ServeConfig(modelBase, host, port, maxBodyBytes, t, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout);
+  }
+
   public ServeConfig withMaxBodyBytes(long n) {
     return new ServeConfig(modelBase, host, port, n, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout);
   }

@@ -121,7 +121,7 @@ class HotReloadAndLoadTest {
     BatchingConfig batching = new BatchingConfig(32, 2_000, 2, 1_000, false);
     ServeConfig cfg = ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ZERO).withBatching(batching);
     int clients = 32;
-    int perClient = 150;
+    int perClient = 300;
     try (TfServingServer server = TfServingServer.start(cfg)) {
       ExecutorService pool = Executors.newFixedThreadPool(clients);
       AtomicInteger ok = new AtomicInteger();
@@ -189,6 +189,23 @@ class HotReloadAndLoadTest {
       throw new AssertionError("server still accepts connections after close");
     } catch (ConnectException expected) {
       // closed
+    }
+  }
+
+  @Test
+  void aRequestWithoutAResultWithinTheTimeoutGets504AndTheServerStaysUsable(@TempDir Path base) throws Exception {
+    ServingFixtures.genericModel(base, "generic", 1);
+    // the batch waits 3 s for company; the request gives up after 300 ms
+    BatchingConfig batching = new BatchingConfig(64, 3_000_000, 1, 10, false);
+    ServeConfig cfg =
+        ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ZERO).withBatching(batching).withRequestTimeout(Duration.ofMillis(300));
+    try (TfServingServer server = TfServingServer.start(cfg)) {
+      var r = post(server, "/v1/models/generic:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,2,3]]}");
+      assertEquals(504, r.statusCode(), r.body());
+      assertTrue(r.body().contains("Deadline exceeded"), r.body());
+      // a request of max_batch_size rows runs at once and still succeeds
+      String big = "{\"signature_name\":\"scale\",\"instances\":[" + "[1,2,3],".repeat(63) + "[1,2,3]]}";
+      assertEquals(200, post(server, "/v1/models/generic:predict", big).statusCode());
     }
   }
 

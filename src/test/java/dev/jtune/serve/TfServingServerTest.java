@@ -220,6 +220,13 @@ class TfServingServerTest {
     Reply r = post("/v1/models/generic:predict", big);
     assertEquals(413, r.status(), r.raw());
     assertTrue(r.json().get("error").asText().contains("exceeds the limit"));
+    // without a Content-Length (chunked), the limit is enforced while reading
+    var chunked =
+        HttpRequest.newBuilder(uri("/v1/models/generic:predict"))
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes())))
+            .build();
+    Reply c = reply(HTTP.send(chunked, HttpResponse.BodyHandlers.ofString()));
+    assertEquals(413, c.status(), c.raw());
   }
 
   @Test
