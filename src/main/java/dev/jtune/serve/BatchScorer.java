@@ -120,6 +120,9 @@ public final class BatchScorer {
           }
           if (bar != null) bar.stepBy(w.items().size());
         }
+      } finally {
+        // a failed model call must not leave the reader blocked on a full queue
+        producer.interrupt();
       }
       Files.move(tmpOut, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       Files.move(tmpRejects, rejectsPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
