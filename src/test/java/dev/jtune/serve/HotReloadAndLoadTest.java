@@ -37,8 +37,17 @@ class HotReloadAndLoadTest {
 
   @Test
   void newVersionIsSwappedInWithoutFailingRequestsAndTheOldOneClosesAfterwards(@TempDir Path base) throws Exception {
+    hotReload(base, null);
+  }
+
+  @Test
+  void hotReloadAlsoLosesNoRequestWithDynamicBatching(@TempDir Path base) throws Exception {
+    hotReload(base, new BatchingConfig(8, 1_000, 1, 100, false));
+  }
+
+  private void hotReload(Path base, BatchingConfig batching) throws Exception {
     ServingFixtures.genericModel(base, "generic", 1);
-    ServeConfig cfg = ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ofMillis(100));
+    ServeConfig cfg = ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ofMillis(100)).withBatching(batching);
     try (TfServingServer server = TfServingServer.start(cfg)) {
       ServableVersion v1 = server.models().current("generic").orElseThrow();
       AtomicBoolean stop = new AtomicBoolean();
