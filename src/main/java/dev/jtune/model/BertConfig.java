@@ -1,0 +1,229 @@
+package dev.jtune.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jtune.JtuneException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * Architecture of a BERT-style encoder, stored next to its weights as {@code bert_config.json}
+ * (field names as in the original BERT release, plus {@code pooler}).
+ *
+ * @param vocabSize number of WordPiece ids
+ * @param hiddenSize width H of every token vector
+ * @param numHiddenLayers number of transformer layers
+ * @param numAttentionHeads attention heads per layer; must divide {@code hiddenSize}
+ * @param intermediateSize width of the feed-forward block
+ * @param maxPositionEmbeddings longest sequence the position table covers
+ * @param typeVocabSize number of token type (segment) ids
+ * @param layerNormEps epsilon inside every LayerNorm
+ * @param hiddenAct feed-forward activation
+ * @param pooler how {@code pooled_output} is made: a trained dense+tanh pooler over [CLS], or the
+ *     masked mean of {@code sequence_output} for models shipped without a pooler
+ */
+public record BertConfig(
+    @JsonProperty("vocab_size") int vocabSize,
+    @JsonProperty("hidden_size") int hiddenSize,
+    @JsonProperty("num_hidden_layers") int numHiddenLayers,
+    @JsonProperty("num_attention_heads") int numAttentionHeads,
+    @JsonProperty("intermediate_size") int intermediateSize,
+    @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+    @JsonProperty("type_vocab_size") int typeVocabSize,
+    @JsonProperty("layer_norm_eps") double layerNormEps,
+    @JsonProperty("hidden_act") Activation hiddenAct,
+    @JsonProperty("pooler") Pooler pooler) {
+
+  /** File name of the config inside a model folder's {@code assets/}. */
+  public static final String FILE_NAME = "bert_config.json";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** Feed-forward activation. */
+  public enum Activation {
+    /** exact GELU, {@code 0.5 x (1 + erf(x / sqrt 2))} */
+    GELU("gelu"),
+    /** tanh approximation of GELU */
+    GELU_TANH("gelu_tanh");
+
+    private final String json;
+
+    Activation(String json) {
+      this.json = json;
+    }
+
+    @JsonValue
+    public String json() {
+      return json;
+    }
+
+    @JsonCreator
+    public static Activation fromJson(String s) {
+      for (Activation a : values()) if (a.json.equals(s)) return a;
+      // the original BERT configs spell the tanh approximation this way
+      if ("gelu_new".equals(s) || "gelu_pytorch_tanh".equals(s)) return GELU_TANH;
+      throw new IllegalArgumentException("hidden_act '" + s + "' is not supported; use gelu or gelu_tanh");
+    }
+  }
+
+  /** How the encoder turns {@code sequence_output} into one vector per sequence. */
+  public enum Pooler {
+    /** trained {@code bert/pooler/dense} over the [CLS] vector, then tanh */
+    DENSE("dense"),
+    /** no trained pooler: mean of {@code sequence_output} over the real (mask = 1) tokens */
+    MEAN("mean");
+
+    private final String json;
+
+    Pooler(String json) {
+      this.json = json;
+    }
+
+    @JsonValue
+    public String json() {
+      return json;
+    }
+
+    @JsonCreator
+    public static Pooler fromJson(String s) {
+      for (Pooler p : values()) if (p.json.equals(s)) return p;
+      throw new IllegalArgumentException("pooler '" + s + "' is not supported; use dense or mean");
+    }
+  }
+
+  public BertConfig {
+    requirePositive("vocab_size", vocabSize);
+    requirePositive("hidden_size", hiddenSize);
+    requirePositive("num_hidden_layers", numHiddenLayers);
+    requirePositive("num_attention_heads", numAttentionHeads);
+    requirePositive("intermediate_size", intermediateSize);
+    requirePositive("max_position_embeddings", maxPositionEmbeddings);
+    requirePositive("type_vocab_size", typeVocabSize);
+    if (hiddenSize % numAttentionHeads != 0) {
+      throw new IllegalArgumentException(
+          "hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numAttentionHeads);
+    }
+    if (!(layerNormEps > 0 && layerNormEps < 1)) {
+      throw new IllegalArgumentException("layer_norm_eps must be in (0, 1), got " + layerNormEps);
+    }
+    if (hiddenAct == null) hiddenAct = Activation.GELU;
+    if (pooler == null) pooler = Pooler.DENSE;
+  }
+
+  private static void requirePositive(String field, int value) {
+    if (value <= 0) throw new IllegalArgumentException(field + " must be > 0, got " + value);
+  }
+
+  /** A tiny random-weights architecture for tests: 2 layers, hidden 32, 4 heads, vocab 100. */
+  public static BertConfig tiny(Pooler pooler) {
+    return new BertConfig(100, 32, 2, 4, 64, 64, 2, 1e-12, Activation.GELU, pooler);
+  }
+
+  /** Width of one attention head. */
+  public int headSize() {
+    return hiddenSize / numAttentionHeads;
+  }
+
+  public boolean hasDensePooler() {
+    return pooler == Pooler.DENSE;
+  }
+
+  /**
+   * Every trainable parameter of this architecture in graph order (embeddings, layer 0..L-1,
+   * pooler), with its BERT checkpoint name and shape.
+   */
+  public List<EncoderParameter> parameters() {
+    long h = hiddenSize, ffn = intermediateSize;
+    List<EncoderParameter> p = new ArrayList<>();
+    String e = "bert/embeddings/";
+    p.add(EncoderParameter.embeddings(e + "word_embeddings", Shape.of(vocabSize, h)));
+    p.add(EncoderParameter.embeddings(e + "position_embeddings", Shape.of(maxPositionEmbeddings, h)));
+    p.add(EncoderParameter.embeddings(e + "token_type_embeddings", Shape.of(typeVocabSize, h)));
+    p.add(EncoderParameter.embeddings(e + "LayerNorm/gamma", Shape.of(h)));
+    p.add(EncoderParameter.embeddings(e + "LayerNorm/beta", Shape.of(h)));
+    for (int l = 0; l < numHiddenLayers; l++) {
+      String s = layerPrefix(l);
+      for (String qkv : List.of("query", "key", "value")) {
+        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/kernel", Shape.of(h, h)));
+        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/bias", Shape.of(h)));
+      }
+      p.add(EncoderParameter.layer(l, s + "attention/output/dense/kernel", Shape.of(h, h)));
+      p.add(EncoderParameter.layer(l, s + "attention/output/dense/bias", Shape.of(h)));
+      p.add(EncoderParameter.layer(l, s + "attention/output/LayerNorm/gamma", Shape.of(h)));
+      p.add(EncoderParameter.layer(l, s + "attention/output/LayerNorm/beta", Shape.of(h)));
+      p.add(EncoderParameter.layer(l, s + "intermediate/dense/kernel", Shape.of(h, ffn)));
+      p.add(EncoderParameter.layer(l, s + "intermediate/dense/bias", Shape.of(ffn)));
+      p.add(EncoderParameter.layer(l, s + "output/dense/kernel", Shape.of(ffn, h)));
+      p.add(EncoderParameter.layer(l, s + "output/dense/bias", Shape.of(h)));
+      p.add(EncoderParameter.layer(l, s + "output/LayerNorm/gamma", Shape.of(h)));
+      p.add(EncoderParameter.layer(l, s + "output/LayerNorm/beta", Shape.of(h)));
+    }
+    if (hasDensePooler()) {
+      p.add(EncoderParameter.pooler("bert/pooler/dense/kernel", Shape.of(h, h)));
+      p.add(EncoderParameter.pooler("bert/pooler/dense/bias", Shape.of(h)));
+    }
+    return List.copyOf(p);
+  }
+
+  static String layerPrefix(int layer) {
+    return "bert/encoder/layer_" + layer + "/";
+  }
+
+  /** Total number of trainable scalars. */
+  public long parameterCount() {
+    return parameters().stream().mapToLong(p -> p.shape().size()).sum();
+  }
+
+  /** Reads {@code bert_config.json}; a missing or malformed file is a {@link JtuneException}. */
+  public static BertConfig read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new JtuneException(file + ": no such file; a model folder needs assets/" + FILE_NAME);
+    }
+    try {
+      return JSON.readValue(file.toFile(), BertConfig.class);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new JtuneException(file + ": not a valid " + FILE_NAME + ": " + rootMessage(e), e);
+    }
+  }
+
+  /** Writes this config as JSON (temp file in the same folder, then atomic rename). */
+  public void write(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      JSON.writeValue(tmp.toFile(), this);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** This config as JSON text. */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+    String m = c.getMessage() == null ? c.toString() : c.getMessage();
+    return m.lines().findFirst().orElse(m);
+  }
+}

@@ -1,0 +1,422 @@
+package dev.jtune.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.index.Indices;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.PlaceholderWithDefault;
+import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.op.random.TruncatedNormal;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Builds a BERT encoder from raw TensorFlow ops into a {@link Graph}: the TF Hub encoder inputs
+ * ({@code input_word_ids}, {@code input_mask}, {@code input_type_ids}: int32 [batch, seq]) to
+ * {@code sequence_output} [batch, seq, H] and {@code pooled_output} [batch, H].
+ *
+ * <p>Parameters are {@code VariableV2} ops named exactly as in the original BERT checkpoints (the
+ * only kind a TF-Java SavedModel export saves and gradients flow into). Each has a seeded random
+ * initializer, run by {@link Session#initialize()}; {@link #assign} then loads pretrained values.
+ * A trainer adds its head, loss and optimizer to the same graph, using {@link #variables()} to pick
+ * what to train and {@link #dropoutRate()} to switch dropout on; an exporter builds it with
+ * {@link Options#inference()} for a clean graph.
+ *
+ * <p>Layout choices for speed on CPU: all dense layers run on [batch*seq, H] matrices, attention
+ * uses BatchMatMulV2 on [batch, heads, seq, head] with the mask turned into an additive bias once.
+ */
+public final class BertEncoder {
+
+  /** How to build the encoder. */
+  public record Options(boolean dropout, long seed) {
+    /** No dropout ops; random initializers seeded with 0. */
+    public static Options inference() {
+      return new Options(false, 0);
+    }
+
+    /** Dropout ops driven by {@link #dropoutRate()} (default 0); initializers and dropout seeded. */
+    public static Options training(long seed) {
+      return new Options(true, seed);
+    }
+
+    public Options withSeed(long newSeed) {
+      return new Options(dropout, newSeed);
+    }
+  }
+
+  public static final String INPUT_WORD_IDS = "input_word_ids";
+  public static final String INPUT_MASK = "input_mask";
+  public static final String INPUT_TYPE_IDS = "input_type_ids";
+  public static final String SEQUENCE_OUTPUT = "sequence_output";
+  public static final String POOLED_OUTPUT = "pooled_output";
+  public static final String SIGNATURE_KEY = "serving_default";
+
+  private static final float INIT_STDDEV = 0.02f;
+  // additive attention bias for padded keys: exp(-10000) underflows to exactly 0 in float32
+  private static final float MASKED_LOGIT = -10000f;
+
+  private final Graph graph;
+  private final Ops tf;
+  private final BertConfig config;
+  private final Options options;
+  private final Map<String, Ops> scopes = new HashMap<>();
+  private final List<EncoderVariable> variables = new ArrayList<>();
+  private final Map<String, Variable<TFloat32>> byName = new LinkedHashMap<>();
+  private long randomOps;
+
+  private Placeholder<TInt32> inputWordIds;
+  private Placeholder<TInt32> inputMask;
+  private Placeholder<TInt32> inputTypeIds;
+  private PlaceholderWithDefault<TFloat32> dropoutRate;
+  private Operand<TFloat32> sequenceOutput;
+  private Operand<TFloat32> pooledOutput;
+  private Operand<TFloat32> clsOutput;
+  private Operand<TFloat32> meanOutput;
+  private Operand<TFloat32> maskFloat;
+  private List<Placeholder<TFloat32>> assignValues;
+  private List<Op> assignOps;
+
+  private BertEncoder(Graph graph, BertConfig config, Options options) {
+    this.graph = graph;
+    this.tf = Ops.create(graph);
+    this.config = config;
+    this.options = options;
+  }
+
+  /**
+   * Adds the encoder to {@code graph} (which must not hold one already: op names are fixed).
+   * Placeholders and outputs get the TF Hub names at the graph's root.
+   */
+  public static BertEncoder build(Graph graph, BertConfig config, Options options) {
+    if (graph.operation(INPUT_WORD_IDS) != null || graph.operation("bert/embeddings/word_embeddings") != null) {
+      throw new IllegalStateException("graph already holds an encoder");
+    }
+    BertEncoder e = new BertEncoder(graph, config, options);
+    e.buildGraph();
+    return e;
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  public Placeholder<TInt32> inputWordIds() {
+    return inputWordIds;
+  }
+
+  public Placeholder<TInt32> inputMask() {
+    return inputMask;
+  }
+
+  public Placeholder<TInt32> inputTypeIds() {
+    return inputTypeIds;
+  }
+
+  /** [batch, seq, H]: the last layer's token vectors (op {@code sequence_output}). */
+  public Operand<TFloat32> sequenceOutput() {
+    return sequenceOutput;
+  }
+
+  /**
+   * [batch, H] (op {@code pooled_output}): tanh(dense([CLS])) with a trained pooler, otherwise the
+   * masked mean of {@link #sequenceOutput()}.
+   */
+  public Operand<TFloat32> pooledOutput() {
+    return pooledOutput;
+  }
+
+  /** [batch, H]: the [CLS] (first) token vector of {@link #sequenceOutput()}. */
+  public Operand<TFloat32> clsOutput() {
+    return clsOutput;
+  }
+
+  /** [batch, H]: mean of {@link #sequenceOutput()} over the tokens whose mask is 1. */
+  public Operand<TFloat32> meanOutput() {
+    return meanOutput;
+  }
+
+  /**
+   * Applies the trained pooler (tanh(dense(x))) if the config has one, else returns {@code x}: what a
+   * classifier head puts between its pooling ([CLS] or mean) and its own dense layer.
+   */
+  public Operand<TFloat32> applyPooler(Operand<TFloat32> pooled) {
+    if (!config.hasDensePooler()) return pooled;
+    return tf.math.tanh(dense(pooled, var("bert/pooler/dense/kernel"), var("bert/pooler/dense/bias")));
+  }
+
+  /**
+   * Scalar dropout probability, default 0 (inference); feed e.g. 0.1 on training steps. Only exists
+   * when built with {@link Options#training(long)}.
+   */
+  public PlaceholderWithDefault<TFloat32> dropoutRate() {
+    if (dropoutRate == null) throw new IllegalStateException("encoder was built without dropout (Options.inference())");
+    return dropoutRate;
+  }
+
+  /** Every parameter variable, embeddings first, then layer 0..L-1, then the pooler. */
+  public List<EncoderVariable> variables() {
+    return variables;
+  }
+
+  /** The variable holding parameter {@code name} (a BERT checkpoint name). */
+  public Variable<TFloat32> variable(String name) {
+    return var(name);
+  }
+
+  /** The {@code serving_default} signature: the three inputs to sequence_output and pooled_output. */
+  public Signature servingSignature() {
+    return Signature.builder()
+        .key(SIGNATURE_KEY)
+        .input(INPUT_WORD_IDS, inputWordIds)
+        .input(INPUT_MASK, inputMask)
+        .input(INPUT_TYPE_IDS, inputTypeIds)
+        .output(SEQUENCE_OUTPUT, sequenceOutput)
+        .output(POOLED_OUTPUT, pooledOutput)
+        .build();
+  }
+
+  /**
+   * Writes {@code weights} into the encoder's variables in {@code session} (after or instead of
+   * {@link Session#initialize()}); the weights must match the config exactly.
+   */
+  public synchronized void assign(Session session, EncoderWeights weights) {
+    weights.requireMatches(config, "encoder weights");
+    if (assignOps == null) {
+      // built on first use so that graphs which never load weights stay free of these ops
+      Ops a = scope("bert_assign");
+      assignValues = new ArrayList<>();
+      assignOps = new ArrayList<>();
+      for (EncoderVariable v : variables) {
+        Placeholder<TFloat32> value = a.placeholder(TFloat32.class, Placeholder.shape(v.parameter().shape()));
+        assignValues.add(value);
+        assignOps.add(a.assign(v.variable(), value));
+      }
+    }
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner run = session.runner();
+      for (int i = 0; i < variables.size(); i++) {
+        EncoderWeights.Weight w = weights.get(variables.get(i).name());
+        TFloat32 t = TFloat32.tensorOf(w.shape(), DataBuffers.of(w.values(), true, false));
+        fed.add(t);
+        run.feed(assignValues.get(i), t).addTarget(assignOps.get(i));
+      }
+      run.run().close();
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  /** Reads the current values of all encoder variables from {@code session}. */
+  public EncoderWeights readWeights(Session session) {
+    Session.Runner run = session.runner();
+    variables.forEach(v -> run.fetch(v.variable()));
+    Map<String, EncoderWeights.Weight> out = new LinkedHashMap<>();
+    try (Result r = run.run()) {
+      for (int i = 0; i < variables.size(); i++) {
+        TFloat32 t = (TFloat32) r.get(i);
+        float[] values = new float[(int) t.shape().size()];
+        t.copyTo(DataBuffers.of(values, false, false));
+        out.put(variables.get(i).name(), new EncoderWeights.Weight(t.shape(), values));
+      }
+    }
+    return EncoderWeights.of(out);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void buildGraph() {
+    int h = config.hiddenSize();
+    for (EncoderParameter p : config.parameters()) createVariable(p);
+
+    inputWordIds = tf.withName(INPUT_WORD_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+    inputMask = tf.withName(INPUT_MASK).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+    inputTypeIds = tf.withName(INPUT_TYPE_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+    if (options.dropout()) {
+      dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+    }
+
+    Ops emb = scope("bert/embeddings");
+    Operand<TInt32> batchAndSeq = emb.shape(inputWordIds); // [B, S]
+    Operand<TInt32> batch = emb.slice(batchAndSeq, emb.constant(new int[] {0}), emb.constant(new int[] {1}));
+    Operand<TInt32> seq = emb.slice(batchAndSeq, emb.constant(new int[] {1}), emb.constant(new int[] {1}));
+    Operand<TFloat32> words = emb.gather(var("bert/embeddings/word_embeddings"), inputWordIds, emb.constant(0));
+    Operand<TFloat32> types = emb.gather(var("bert/embeddings/token_type_embeddings"), inputTypeIds, emb.constant(0));
+    // positions are 0..S-1 for every row, so a slice of the table broadcasts over the batch
+    Operand<TFloat32> positions = emb.slice(var("bert/embeddings/position_embeddings"),
+        emb.constant(new int[] {0, 0}), emb.concat(List.of(seq, emb.constant(new int[] {-1})), emb.constant(0)));
+    Operand<TFloat32> x = addV2(emb, addV2(emb, words, types), positions);
+    x = emb.reshape(x, emb.constant(new int[] {-1, h})); // [B*S, H] for every dense layer
+    x = dropout(emb, layerNorm(emb, x, "bert/embeddings/LayerNorm/"));
+
+    Ops enc = scope("bert/encoder");
+    maskFloat = enc.dtypes.cast(inputMask, TFloat32.class); // [B, S]
+    // additive bias [B, 1, 1, S]: 0 for real keys, -10000 for padding; computed once for all layers
+    Operand<TFloat32> bias = enc.math.mul(enc.math.sub(enc.constant(1f), maskFloat), enc.constant(MASKED_LOGIT));
+    bias = enc.reshape(bias, enc.concat(List.of(batch, enc.constant(new int[] {1, 1}), seq), enc.constant(0)));
+    Operand<TInt32> headsShape = enc.concat(
+        List.of(batch, seq, enc.constant(new int[] {config.numAttentionHeads(), config.headSize()})), enc.constant(0));
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      x = transformerLayer(l, x, bias, headsShape);
+    }
+
+    Ops out = tf;
+    Operand<TInt32> seqShape = out.concat(List.of(batch, seq, out.constant(new int[] {h})), out.constant(0));
+    sequenceOutput = out.withName(SEQUENCE_OUTPUT).reshape(x, seqShape);
+
+    Ops pool = scope("bert/pooler");
+    clsOutput = pool.stridedSlice(sequenceOutput, Indices.all(), Indices.at(0), Indices.all());
+    Operand<TFloat32> weights = pool.expandDims(maskFloat, pool.constant(-1)); // [B, S, 1]
+    Operand<TFloat32> sum = pool.reduceSum(pool.math.mul(sequenceOutput, weights), pool.constant(1));
+    Operand<TFloat32> count = pool.math.maximum(
+        pool.reduceSum(maskFloat, pool.constant(1), ReduceSum.keepDims(true)), pool.constant(1f));
+    meanOutput = pool.math.div(sum, count);
+    Operand<TFloat32> pooled = config.hasDensePooler() ? applyPooler(clsOutput) : meanOutput;
+    pooledOutput = tf.withName(POOLED_OUTPUT).identity(pooled);
+  }
+
+  private Operand<TFloat32> transformerLayer(int l, Operand<TFloat32> x, Operand<TFloat32> bias, Operand<TInt32> headsShape) {
+    String p = BertConfig.layerPrefix(l);
+    Ops s = scope(p + "attention/self");
+    int h = config.hiddenSize();
+    Operand<TInt32> toHeads = s.constant(new int[] {0, 2, 1, 3});
+    // [B*S, H] -> [B, S, heads, d] -> [B, heads, S, d]
+    Operand<TFloat32> q = s.linalg.transpose(s.reshape(dense(s, x, p + "attention/self/query/"), headsShape), toHeads);
+    Operand<TFloat32> k = s.linalg.transpose(s.reshape(dense(s, x, p + "attention/self/key/"), headsShape), toHeads);
+    Operand<TFloat32> v = s.linalg.transpose(s.reshape(dense(s, x, p + "attention/self/value/"), headsShape), toHeads);
+    // BatchMatMulV2 -> Mul(scale) -> AddV2(bias) is the shape oneDNN fuses into one kernel
+    Operand<TFloat32> scores = s.math.mul(batchMatMul(s, q, k, true), s.constant((float) (1 / Math.sqrt(config.headSize()))));
+    Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)));
+    Operand<TFloat32> context = s.linalg.transpose(batchMatMul(s, probs, v, false), toHeads); // [B, S, heads, d]
+    context = s.reshape(context, s.constant(new int[] {-1, h}));
+
+    Ops o = scope(p + "attention/output");
+    Operand<TFloat32> attention = dropout(o, dense(o, context, p + "attention/output/dense/"));
+    x = layerNorm(o, addV2(o, attention, x), p + "attention/output/LayerNorm/");
+
+    Ops i = scope(p + "intermediate");
+    Operand<TFloat32> mid = activation(i, dense(i, x, p + "intermediate/dense/"));
+    Ops out = scope(p + "output");
+    Operand<TFloat32> y = dropout(out, dense(out, mid, p + "output/dense/"));
+    return layerNorm(out, addV2(out, y, x), p + "output/LayerNorm/");
+  }
+
+  private Operand<TFloat32> dense(Ops s, Operand<TFloat32> x, String prefix) {
+    return s.nn.biasAdd(s.linalg.matMul(x, var(prefix + "kernel")), var(prefix + "bias"));
+  }
+
+  private Operand<TFloat32> dense(Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
+    return tf.nn.biasAdd(tf.linalg.matMul(x, kernel), bias);
+  }
+
+  /** LayerNorm over the last axis, written as y = x * g + (beta - mean * g), g = gamma / sqrt(var + eps). */
+  private Operand<TFloat32> layerNorm(Ops s, Operand<TFloat32> x, String prefix) {
+    Operand<TInt32> last = s.constant(new int[] {-1});
+    Operand<TFloat32> mean = s.math.mean(x, last, Mean.keepDims(true));
+    Operand<TFloat32> variance = s.math.mean(s.math.squaredDifference(x, mean), last, Mean.keepDims(true));
+    Operand<TFloat32> inv = s.math.rsqrt(addV2(s, variance, s.constant((float) config.layerNormEps())));
+    Operand<TFloat32> scale = s.math.mul(inv, var(prefix + "gamma"));
+    Operand<TFloat32> shift = s.math.sub(var(prefix + "beta"), s.math.mul(mean, scale));
+    return addV2(s, s.math.mul(x, scale), shift);
+  }
+
+  private Operand<TFloat32> activation(Ops s, Operand<TFloat32> x) {
+    if (config.hiddenAct() == BertConfig.Activation.GELU_TANH) {
+      Operand<TFloat32> cube = s.math.mul(s.math.mul(x, x), x);
+      Operand<TFloat32> inner = s.math.mul(s.constant((float) Math.sqrt(2 / Math.PI)),
+          addV2(s, x, s.math.mul(s.constant(0.044715f), cube)));
+      return s.math.mul(x, s.math.mul(addV2(s, s.math.tanh(inner), s.constant(1f)), s.constant(0.5f)));
+    }
+    // x * ((erf(x / sqrt 2) + 1) * 0.5): the exact-GELU form oneDNN's remapper recognises
+    Operand<TFloat32> erf = s.math.erf(s.math.mul(x, s.constant((float) (1 / Math.sqrt(2)))));
+    return s.math.mul(x, s.math.mul(addV2(s, erf, s.constant(1f)), s.constant(0.5f)));
+  }
+
+  private Operand<TFloat32> dropout(Ops s, Operand<TFloat32> x) {
+    if (dropoutRate == null) return x;
+    Operand<TFloat32> uniform = s.random.randomUniform(s.shape(x), TFloat32.class,
+        RandomUniform.seed(options.seed()), RandomUniform.seed2(++randomOps));
+    Operand<TFloat32> keep = s.dtypes.cast(s.math.greaterEqual(uniform, dropoutRate), TFloat32.class);
+    return s.math.div(s.math.mul(x, keep), s.math.sub(s.constant(1f), dropoutRate));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> batchMatMul(Ops s, Operand<TFloat32> a, Operand<TFloat32> b, boolean adjY) {
+    // no typed wrapper for BatchMatMulV2 in TF-Java 1.1.0; go through the scope for a unique name
+    return (Operand<TFloat32>) (Operand<?>) s.scope().opBuilder("BatchMatMulV2", "BatchMatMulV2")
+        .addInput(a.asOutput()).addInput(b.asOutput()).setAttr("adj_x", false).setAttr("adj_y", adjY)
+        .build().output(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> addV2(Ops s, Operand<TFloat32> a, Operand<TFloat32> b) {
+    return (Operand<TFloat32>) (Operand<?>) s.scope().opBuilder("AddV2", "AddV2")
+        .addInput(a.asOutput()).addInput(b.asOutput()).build().output(0);
+  }
+
+  private void createVariable(EncoderParameter p) {
+    int slash = p.name().lastIndexOf('/');
+    Ops s = scope(p.name().substring(0, slash));
+    String leaf = p.name().substring(slash + 1);
+    Ops init = s.withInitScope();
+    Operand<TFloat32> value;
+    if (leaf.equals("gamma")) {
+      value = init.fill(init.constant(p.shape()), init.constant(1f));
+    } else if (leaf.equals("bias") || leaf.equals("beta")) {
+      value = init.fill(init.constant(p.shape()), init.constant(0f));
+    } else {
+      value = init.math.mul(
+          init.random.truncatedNormal(init.constant(p.shape()), TFloat32.class,
+              TruncatedNormal.seed(options.seed()), TruncatedNormal.seed2(++randomOps)),
+          init.constant(INIT_STDDEV));
+    }
+    Variable<TFloat32> v = s.withName(leaf).variable(value);
+    if (!v.op().name().equals(p.name())) {
+      throw new IllegalStateException("variable " + p.name() + " was named " + v.op().name());
+    }
+    variables.add(new EncoderVariable(p, v));
+    byName.put(p.name(), v);
+  }
+
+  private Variable<TFloat32> var(String name) {
+    Variable<TFloat32> v = byName.get(name);
+    if (v == null) throw new IllegalArgumentException("encoder has no parameter " + name);
+    return v;
+  }
+
+  /** Hierarchical name scopes built once per path (withSubScope uniquifies repeated names). */
+  private Ops scope(String path) {
+    Ops s = scopes.get(path);
+    if (s != null) return s;
+    int slash = path.lastIndexOf('/');
+    s = (slash < 0 ? tf : scope(path.substring(0, slash))).withSubScope(path.substring(slash + 1));
+    scopes.put(path, s);
+    return s;
+  }
+
+  @Override
+  public String toString() {
+    return "BertEncoder" + Arrays.asList(config.numHiddenLayers(), config.hiddenSize(), config.pooler());
+  }
+}

@@ -1,0 +1,302 @@
+package dev.jtune.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+class BertEncoderTest {
+
+  static final BertConfig TINY = BertConfig.tiny(BertConfig.Pooler.DENSE);
+
+  @Test
+  void variablesCarryBertCheckpointNamesAndBlocks() {
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference());
+      List<EncoderVariable> vars = enc.variables();
+      assertEquals(TINY.parameters().size(), vars.size());
+      assertEquals(5 + 2 * 16 + 2, vars.size());
+      for (EncoderVariable v : vars) {
+        assertEquals("VariableV2", v.variable().op().type());
+        assertEquals(v.name(), v.variable().op().name());
+        assertEquals(v.parameter().shape(), v.variable().shape());
+      }
+      assertEquals("bert/embeddings/word_embeddings", vars.get(0).name());
+      EncoderVariable q1 = vars.stream().filter(v -> v.name().equals("bert/encoder/layer_1/attention/self/query/kernel")).findFirst().orElseThrow();
+      assertEquals(EncoderParameter.Block.LAYER, q1.parameter().block());
+      assertEquals(1, q1.parameter().layer());
+      assertEquals(2, q1.parameter().depth(TINY.numHiddenLayers()));
+      assertEquals(EncoderParameter.Block.POOLER, vars.get(vars.size() - 1).parameter().block());
+      assertEquals("sequence_output", enc.sequenceOutput().op().name());
+      assertEquals("pooled_output", enc.pooledOutput().op().name());
+    }
+  }
+
+  @Test
+  void sameSeedSameWeightsAndAssignReplacesThem() {
+    EncoderWeights a = randomWeights(TINY, 7), b = randomWeights(TINY, 7), c = randomWeights(TINY, 8);
+    assertEquals(0, a.maxAbsDifference(b));
+    assertTrue(a.maxAbsDifference(c) > 0);
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(8));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        enc.assign(s, a);
+        assertEquals(0, enc.readWeights(s).maxAbsDifference(a));
+      }
+    }
+  }
+
+  @Test
+  void paddingDoesNotChangeRealTokenOutputs() {
+    TokenRows rows = TokenRows.random(new Random(3), 3, 9, TINY.vocabSize());
+    TokenRows padded = rows.padTo(14);
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(1));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        float[][] short_ = forward(s, enc, rows), long_ = forward(s, enc, padded);
+        int h = TINY.hiddenSize();
+        for (int b = 0; b < rows.batch; b++) {
+          for (int t = 0; t < rows.seq; t++) {
+            if (rows.mask[b * rows.seq + t] == 0) continue;
+            for (int i = 0; i < h; i++) {
+              assertEquals(short_[0][(b * rows.seq + t) * h + i], long_[0][(b * padded.seq + t) * h + i], 1e-5);
+            }
+          }
+        }
+        assertArrayEquals(short_[1], long_[1], 1e-5f);
+      }
+    }
+  }
+
+  @Test
+  void meanPoolerAveragesRealTokens() {
+    BertConfig cfg = BertConfig.tiny(BertConfig.Pooler.MEAN);
+    TokenRows rows = TokenRows.random(new Random(4), 2, 6, cfg.vocabSize());
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, cfg, BertEncoder.Options.inference());
+      assertTrue(enc.variables().stream().noneMatch(v -> v.parameter().block() == EncoderParameter.Block.POOLER));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        float[][] out = forward(s, enc, rows);
+        int h = cfg.hiddenSize();
+        for (int b = 0; b < rows.batch; b++) {
+          for (int i = 0; i < h; i++) {
+            double sum = 0;
+            int n = 0;
+            for (int t = 0; t < rows.seq; t++) {
+              if (rows.mask[b * rows.seq + t] == 1) {
+                sum += out[0][(b * rows.seq + t) * h + i];
+                n++;
+              }
+            }
+            assertEquals(sum / n, out[1][b * h + i], 1e-5);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void dropoutRateDefaultsToOffAndChangesOutputsWhenFed() {
+    TokenRows rows = TokenRows.random(new Random(5), 2, 8, TINY.vocabSize());
+    float[] plain, dflt, dropped;
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(2));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        plain = forward(s, enc, rows)[0];
+      }
+    }
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.training(2));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        dflt = forward(s, enc, rows)[0];
+        try (TFloat32 rate = TFloat32.scalarOf(0.3f); var in = rows.tensors();
+            Result r = s.runner().feed(enc.inputWordIds(), in.ids).feed(enc.inputMask(), in.mask)
+                .feed(enc.inputTypeIds(), in.types).feed(enc.dropoutRate(), rate).fetch(enc.sequenceOutput()).run()) {
+          dropped = values((TFloat32) r.get(0));
+        }
+      }
+    }
+    assertArrayEquals(plain, dflt, 1e-6f);
+    assertNotEquals(0, maxAbsDiff(plain, dropped), 1e-3);
+  }
+
+  /**
+   * Every parameter receives a finite, non-zero gradient of a loss touching both outputs, and the
+   * analytic gradient agrees with central finite differences on the largest entries.
+   */
+  @Test
+  void gradientsReachEveryVariableAndMatchFiniteDifferences() {
+    TokenRows rows = TokenRows.random(new Random(6), 3, 7, TINY.vocabSize());
+    Random r = new Random(9);
+    int h = TINY.hiddenSize();
+    float[] seqWeights = new float[rows.batch * rows.seq * h], poolWeights = new float[rows.batch * h];
+    for (int i = 0; i < seqWeights.length; i++) seqWeights[i] = (float) r.nextGaussian();
+    for (int i = 0; i < poolWeights.length; i++) poolWeights[i] = (float) r.nextGaussian();
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(3));
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> seqW = tf.constant(Shape.of(rows.batch, rows.seq, h), DataBuffers.of(seqWeights));
+      Operand<TFloat32> poolW = tf.constant(Shape.of(rows.batch, h), DataBuffers.of(poolWeights));
+      Operand<TFloat32> loss = tf.math.add(
+          tf.reduceSum(tf.math.mul(enc.sequenceOutput(), seqW), tf.constant(new int[] {0, 1, 2})),
+          tf.reduceSum(tf.math.mul(enc.pooledOutput(), poolW), tf.constant(new int[] {0, 1})));
+      List<EncoderVariable> vars = enc.variables();
+      Output<?>[] grads = g.addGradients(loss.asOutput(), vars.stream().map(v -> v.variable().asOutput()).toArray(Output<?>[]::new));
+      try (Session s = new Session(g); var in = rows.tensors()) {
+        s.initialize();
+        Map<String, float[]> gradByName = new LinkedHashMap<>();
+        Session.Runner run = in.feed(s.runner(), enc);
+        for (Output<?> gr : grads) run.fetch(gr);
+        try (Result res = run.run()) {
+          for (int i = 0; i < vars.size(); i++) gradByName.put(vars.get(i).name(), values((TFloat32) res.get(i)));
+        }
+        for (var e : gradByName.entrySet()) {
+          double norm = 0;
+          for (float v : e.getValue()) {
+            assertTrue(Float.isFinite(v), e.getKey() + " has a non-finite gradient");
+            norm += v * v;
+          }
+          assertTrue(norm > 0, e.getKey() + " gets no gradient");
+        }
+        EncoderWeights base = enc.readWeights(s);
+        for (String name : List.of("bert/embeddings/position_embeddings", "bert/encoder/layer_0/attention/self/key/kernel",
+            "bert/encoder/layer_1/intermediate/dense/bias", "bert/encoder/layer_1/output/LayerNorm/gamma", "bert/pooler/dense/kernel")) {
+          float[] grad = gradByName.get(name);
+          int at = argMaxAbs(grad);
+          double eps = 1e-2;
+          double numeric = (lossWith(s, enc, in, loss, base, name, at, eps) - lossWith(s, enc, in, loss, base, name, at, -eps)) / (2 * eps);
+          assertEquals(grad[at], numeric, 2e-2 * Math.abs(grad[at]) + 1e-2, name + "[" + at + "]");
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  static EncoderWeights randomWeights(BertConfig cfg, long seed) {
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, cfg, BertEncoder.Options.inference().withSeed(seed));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        return enc.readWeights(s);
+      }
+    }
+  }
+
+  private static double lossWith(Session s, BertEncoder enc, TokenRows.Tensors in, Operand<TFloat32> loss,
+      EncoderWeights base, String name, int index, double delta) {
+    Map<String, EncoderWeights.Weight> changed = new LinkedHashMap<>(base.asMap());
+    EncoderWeights.Weight w = base.get(name);
+    float[] v = w.values().clone();
+    v[index] += (float) delta;
+    changed.put(name, new EncoderWeights.Weight(w.shape(), v));
+    enc.assign(s, EncoderWeights.of(changed));
+    try (Result r = in.feed(s.runner(), enc).fetch(loss).run()) {
+      return ((TFloat32) r.get(0)).getFloat();
+    } finally {
+      enc.assign(s, base);
+    }
+  }
+
+  static float[][] forward(Session s, BertEncoder enc, TokenRows rows) {
+    try (var in = rows.tensors(); Result r = in.feed(s.runner(), enc).fetch(enc.sequenceOutput()).fetch(enc.pooledOutput()).run()) {
+      return new float[][] {values((TFloat32) r.get(0)), values((TFloat32) r.get(1))};
+    }
+  }
+
+  static float[] values(TFloat32 t) {
+    float[] out = new float[(int) t.shape().size()];
+    t.copyTo(DataBuffers.of(out, false, false));
+    return out;
+  }
+
+  static double maxAbsDiff(float[] a, float[] b) {
+    double m = 0;
+    for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
+  }
+
+  private static int argMaxAbs(float[] a) {
+    int best = 0;
+    for (int i = 1; i < a.length; i++) if (Math.abs(a[i]) > Math.abs(a[best])) best = i;
+    return best;
+  }
+
+  /** A padded batch of token ids for tests: row lengths vary, types switch to 1 halfway. */
+  static final class TokenRows {
+    final int batch, seq;
+    final int[] ids, mask, types;
+
+    TokenRows(int batch, int seq, int[] ids, int[] mask, int[] types) {
+      this.batch = batch;
+      this.seq = seq;
+      this.ids = ids;
+      this.mask = mask;
+      this.types = types;
+    }
+
+    static TokenRows random(Random r, int batch, int seq, int vocab) {
+      int[] ids = new int[batch * seq], mask = new int[batch * seq], types = new int[batch * seq];
+      for (int b = 0; b < batch; b++) {
+        int len = b == 0 ? seq : 2 + r.nextInt(seq - 1);
+        for (int t = 0; t < len; t++) {
+          ids[b * seq + t] = t == 0 ? 1 : 3 + r.nextInt(vocab - 3);
+          mask[b * seq + t] = 1;
+          types[b * seq + t] = t < len / 2 ? 0 : 1;
+        }
+      }
+      return new TokenRows(batch, seq, ids, mask, types);
+    }
+
+    TokenRows padTo(int newSeq) {
+      int[] i2 = new int[batch * newSeq], m2 = new int[batch * newSeq], t2 = new int[batch * newSeq];
+      for (int b = 0; b < batch; b++) {
+        System.arraycopy(ids, b * seq, i2, b * newSeq, seq);
+        System.arraycopy(mask, b * seq, m2, b * newSeq, seq);
+        System.arraycopy(types, b * seq, t2, b * newSeq, seq);
+      }
+      return new TokenRows(batch, newSeq, i2, m2, t2);
+    }
+
+    Tensors tensors() {
+      Shape shape = Shape.of(batch, seq);
+      return new Tensors(TInt32.tensorOf(shape, DataBuffers.of(ids, true, false)),
+          TInt32.tensorOf(shape, DataBuffers.of(mask, true, false)), TInt32.tensorOf(shape, DataBuffers.of(types, true, false)));
+    }
+
+    record Tensors(TInt32 ids, TInt32 mask, TInt32 types) implements AutoCloseable {
+      Session.Runner feed(Session.Runner run, BertEncoder enc) {
+        return run.feed(enc.inputWordIds(), ids).feed(enc.inputMask(), mask).feed(enc.inputTypeIds(), types);
+      }
+
+      @Override
+      public void close() {
+        ids.close();
+        mask.close();
+        types.close();
+      }
+    }
+  }
+
+}
