@@ -193,7 +193,9 @@ public final class GraphLowering {
     try {
       if (fixed != null) {
         for (String ph : inputs.values()) {
-          TInt32 zeros = TInt32.tensorOf(Shape.of(fixed.batch(), fixed.seqLen()));
+          // zeros: valid ids for every table, and the values never reach a folded constant
+          TInt32 zeros = TInt32.tensorOf(Shape.of(fixed.batch(), fixed.seqLen()),
+              org.tensorflow.ndarray.buffer.DataBuffers.of(new int[fixed.batch() * fixed.seqLen()], true, false));
           feeds.add(zeros);
           runner.feed(ph, zeros);
         }

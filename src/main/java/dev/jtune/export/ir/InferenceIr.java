@@ -71,6 +71,7 @@ public final class InferenceIr {
     if (s == null) {
       ConstantTensor c = constants.get(tensor);
       if (c != null) return c.spec(tensor);
+      for (TensorSpec in : inputs) if (in.name().equals(tensor)) return in;
       throw new IllegalArgumentException("unknown tensor " + tensor);
     }
     return s;

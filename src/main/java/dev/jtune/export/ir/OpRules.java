@@ -43,6 +43,11 @@ final class OpRules {
         if (!fmt.isEmpty() && !fmt.equals("NHWC")) throw unsupported(d, "BiasAdd with data_format " + fmt);
         return node(d, OpKind.ADD, in, out, Map.of());
       }
+      case "Div" -> {
+        // Div on integers floors; only the float form is a plain division
+        if (GraphLowering.attr(d, "T").getType() != DataType.DT_FLOAT) throw unsupported(d, "integer Div");
+        return node(d, OpKind.DIV, in, out, Map.of());
+      }
       case "MatMul" -> {
         boolean ta = GraphLowering.attr(d, "transpose_a").getB();
         boolean tb = GraphLowering.attr(d, "transpose_b").getB();
@@ -153,7 +158,7 @@ final class OpRules {
   }
 
   static String supportedOps() {
-    return "MatMul, BatchMatMul, BiasAdd, Add, Sub, Mul, RealDiv, SquaredDifference, Maximum, Minimum, Pow, Rsqrt, Sqrt, "
+    return "MatMul, BatchMatMul, BiasAdd, Add, Sub, Mul, RealDiv, SquaredDifference, Maximum, Minimum, Pow, Div (float), Rsqrt, Sqrt, "
         + "Tanh, Exp, Neg, Relu, Sigmoid, Erf, Softmax, Reshape, Transpose, Mean, Sum, Cast, ExpandDims, Squeeze, "
         + "StridedSlice, Slice, Shape, Pack, ConcatV2, GatherV2";
   }
