@@ -105,6 +105,48 @@ public final class InferenceModel implements AutoCloseable {
     }
   }
 
+  /**
+   * A copy whose dense layers store and multiply in bfloat16 ({@link Bfloat16Rewrite}); the
+   * caller closes it.
+   */
+  public InferenceModel toBfloat16() {
+    GraphDef clean = reachable(graph.toGraphDef(), List.of(LOGITS, PROBABILITIES));
+    Bfloat16Rewrite.Rewritten rw = Bfloat16Rewrite.apply(clean);
+    List<String> vars = clean.getNodeList().stream().filter(n -> n.getOp().equals("VariableV2")).map(NodeDef::getName).toList();
+    Path checkpoint = null;
+    GraphDef result;
+    Session.Runner fetch = session.runner();
+    vars.forEach(fetch::fetch);
+    try (Result values = fetch.run(); Graph scratch = new Graph()) {
+      scratch.importGraphDef(rw.graph());
+      Ops tf = Ops.create(scratch);
+      List<Placeholder<TFloat32>> feeds = new ArrayList<>();
+      List<org.tensorflow.op.Op> assigns = new ArrayList<>();
+      for (String v : vars) {
+        Placeholder<TFloat32> ph = tf.placeholder(TFloat32.class);
+        feeds.add(ph);
+        assigns.add(rw.bf16Variables().contains(v)
+            ? tf.assign(scratch.outputOrThrow(v).expect(org.tensorflow.types.TBfloat16.class), tf.dtypes.cast(ph, org.tensorflow.types.TBfloat16.class))
+            : tf.assign(scratch.outputOrThrow(v).expect(TFloat32.class), ph));
+      }
+      try (Session s = new Session(scratch)) {
+        Session.Runner run = s.runner();
+        for (int i = 0; i < vars.size(); i++) run.feed(feeds.get(i), values.get(i)).addTarget(assigns.get(i));
+        run.run().close();
+        checkpoint = Files.createTempDirectory("jtune-inference-");
+        s.save(checkpoint.resolve("ckpt").toString());
+      }
+      result = reachable(scratch.toGraphDef(), List.of(LOGITS, PROBABILITIES));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return restored(result, checkpoint, numLabels);
+  }
+
+  private static InferenceModel restored(GraphDef clean, Path checkpoint, int labels) {
+    return restored(clean, checkpoint, labels);
+  }
+
   /** The nodes {@code outputs} depend on, without control edges to anything left out. */
   static GraphDef reachable(GraphDef gd, List<String> outputs) {
     Map<String, NodeDef> byName = new LinkedHashMap<>();
