@@ -65,6 +65,23 @@ public record ExportConfig(
     if (batchSize < 1) throw new JtuneException("--batch-size must be >= 1, got " + batchSize);
   }
 
+  public ExportConfig withOut(Path newOut) {
+    return new ExportConfig(runDir, newOut, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize);
+  }
+
+  /** The same config with {@code list} (e.g. "savedmodel,onnx") as formats. */
+  public ExportConfig withFormats(String list) {
+    return new ExportConfig(runDir, outDir, ExportFormat.parseList(list), modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize);
+  }
+
+  public ExportConfig withParity(boolean check) {
+    return new ExportConfig(runDir, outDir, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, check, batchSize);
+  }
+
+  public ExportConfig withPrecision(SavedModelPrecision p) {
+    return new ExportConfig(runDir, outDir, formats, modelName, p, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize);
+  }
+
   /** Defaults for everything but the run folder. */
   public static ExportConfig of(Path runDir) {
     return new ExportConfig(runDir, null, null, null, null, null, 0, null, null, 0, true, 32);

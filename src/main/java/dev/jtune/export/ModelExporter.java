@@ -9,7 +9,7 @@ import dev.jtune.export.onnx.OnnxWriter;
 import dev.jtune.export.tflite.TflitePrecision;
 import dev.jtune.export.tflite.TfliteWriter;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -39,14 +39,14 @@ public final class ModelExporter {
   static final String REPORT_FILE = "export-report.json";
 
   private final ExportConfig config;
-  private final PrintStream log;
+  private final PrintWriter log;
 
-  private ModelExporter(ExportConfig config, PrintStream log) {
+  private ModelExporter(ExportConfig config, PrintWriter log) {
     this.config = config;
     this.log = log;
   }
 
-  public static Result export(ExportConfig config, PrintStream log) throws IOException {
+  public static Result export(ExportConfig config, PrintWriter log) throws IOException {
     return new ModelExporter(config, log).run();
   }
 

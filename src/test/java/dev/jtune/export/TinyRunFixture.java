@@ -65,8 +65,26 @@ final class TinyRunFixture {
     Files.writeString(assets.resolve("tokenizer.json"), tinyTokenizerJson(config.vocabSize()));
     Files.write(assets.resolve("labels.txt"), LABELS);
     new ClassifierSpec(pooling, LABELS.size(), LABELS, MAX_SEQ_LEN).write(assets.resolve(ClassifierSpec.FILE_NAME));
-    Files.writeString(runDir.resolve("config.json"), "{\"fixture\": true}\n");
+    Files.writeString(runDir.resolve("config.json"), "{\"fixture\": true, \"data\": \"" + runDir.resolveSibling("data").toString().replace("\\", "/") + "\"}\n");
     return runDir;
+  }
+
+  /** A prepared dataset of random "w.." word texts over the fixture's labels, {@code n} rows per split. */
+  static Path dataset(Path dir, int n, long seed) throws IOException {
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("labels.txt"), LABELS);
+    Random r = new Random(seed);
+    for (String split : List.of("train", "val", "test")) {
+      StringBuilder csv = new StringBuilder("text,label\n");
+      for (int i = 0; i < n; i++) {
+        int words = 1 + r.nextInt(MAX_SEQ_LEN + 4); // some rows are longer than max_seq_len: truncated
+        StringBuilder t = new StringBuilder();
+        for (int w = 0; w < words; w++) t.append(w == 0 ? "" : " ").append("w").append(5 + r.nextInt(95));
+        csv.append(t).append(',').append(LABELS.get(r.nextInt(LABELS.size()))).append('\n');
+      }
+      Files.writeString(dir.resolve(split + ".csv"), csv);
+    }
+    return dir;
   }
 
   /** A WordPiece tokenizer.json over [PAD] [UNK] [CLS] [SEP] [MASK] and words w5..w{vocab-1}. */
