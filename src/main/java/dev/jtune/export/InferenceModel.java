@@ -91,18 +91,7 @@ public final class InferenceModel implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Graph g = new Graph();
-    try {
-      g.importGraphDef(clean);
-      Session s = new Session(g);
-      s.restore(checkpoint.resolve("ckpt").toString());
-      return new InferenceModel(g, s, labels);
-    } catch (RuntimeException e) {
-      g.close();
-      throw e;
-    } finally {
-      deleteTree(checkpoint);
-    }
+    return restored(clean, checkpoint, labels);
   }
 
   /**
@@ -143,8 +132,20 @@ public final class InferenceModel implements AutoCloseable {
     return restored(result, checkpoint, numLabels);
   }
 
+  /** A fresh graph of {@code clean} whose variables are restored from {@code checkpoint} (then deleted). */
   private static InferenceModel restored(GraphDef clean, Path checkpoint, int labels) {
-    return restored(clean, checkpoint, labels);
+    Graph g = new Graph();
+    try {
+      g.importGraphDef(clean);
+      Session s = new Session(g);
+      s.restore(checkpoint.resolve("ckpt").toString());
+      return new InferenceModel(g, s, labels);
+    } catch (RuntimeException e) {
+      g.close();
+      throw e;
+    } finally {
+      deleteTree(checkpoint);
+    }
   }
 
   /** The nodes {@code outputs} depend on, without control edges to anything left out. */
