@@ -8,6 +8,7 @@ import dev.jtune.model.BertConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,23 @@ class ModelExporterTest {
     assertEquals(out.resolve("tiny/2"), second.versionDir());
     try (Stream<Path> s = Files.list(out.resolve("tiny"))) {
       assertEquals(List.of("1", "2"), s.map(p -> p.getFileName().toString()).sorted().toList(), "no staging folder left behind");
+    }
+  }
+
+  @Test
+  void benchComparesTheSavedModelWithOnnxRuntimeOnTheSameTokens() throws Exception {
+    Path out = tmp.resolve("exports-bench");
+    ModelExporter.export(ExportConfig.of(run).withOut(out).withFormats("savedmodel,onnx").withParity(false), new java.io.PrintWriter(System.err, true));
+    Map<String, Object> r = ExportBenchmark.run(new ExportBenchmark.Config(out.resolve("tiny"), tmp.resolve("runs/data"), "test", 0, 8),
+        new java.io.PrintWriter(System.err, true));
+    assertEquals(out.resolve("tiny/1").toString(), r.get("model"), "the highest version is benchmarked");
+    assertEquals(40, r.get("examples"));
+    assertTrue((Double) r.get("max_abs_diff_probabilities") < 1e-5);
+    for (String k : List.of("tensorflow_savedmodel", "onnxruntime")) {
+      Map<?, ?> m = (Map<?, ?>) r.get(k);
+      assertTrue((Double) m.get("latency_batch1_ms_p50") > 0, k);
+      assertTrue((Double) m.get("latency_batch_ms_p50") > 0, k);
+      assertTrue((Double) m.get("examples_per_second") > 0, k);
     }
   }
 }
