@@ -330,15 +330,15 @@ public final class BertEncoder {
     return tf.nn.biasAdd(tf.linalg.matMul(x, kernel), bias);
   }
 
-  /** LayerNorm over the last axis, written as y = x * g + (beta - mean * g), g = gamma / sqrt(var + eps). */
+  /** LayerNorm over the last axis: (x - mean) * (gamma / sqrt(var + eps)) + beta. */
   private Operand<TFloat32> layerNorm(Ops s, Operand<TFloat32> x, String prefix) {
     Operand<TInt32> last = s.constant(new int[] {-1});
     Operand<TFloat32> mean = s.math.mean(x, last, Mean.keepDims(true));
-    Operand<TFloat32> variance = s.math.mean(s.math.squaredDifference(x, mean), last, Mean.keepDims(true));
+    // centre first: x * g - mean * g loses digits when |mean| >> std (as in some bge dimensions)
+    Operand<TFloat32> centered = s.math.sub(x, mean);
+    Operand<TFloat32> variance = s.math.mean(s.math.square(centered), last, Mean.keepDims(true));
     Operand<TFloat32> inv = s.math.rsqrt(addV2(s, variance, s.constant((float) config.layerNormEps())));
-    Operand<TFloat32> scale = s.math.mul(inv, var(prefix + "gamma"));
-    Operand<TFloat32> shift = s.math.sub(var(prefix + "beta"), s.math.mul(mean, scale));
-    return addV2(s, s.math.mul(x, scale), shift);
+    return addV2(s, s.math.mul(centered, s.math.mul(inv, var(prefix + "gamma"))), var(prefix + "beta"));
   }
 
   private Operand<TFloat32> activation(Ops s, Operand<TFloat32> x) {
