@@ -20,6 +20,7 @@ public enum OpKind {
   MAXIMUM,
   MINIMUM,
   POW,
+  SQUARE,
   RSQRT,
   SQRT,
   TANH,

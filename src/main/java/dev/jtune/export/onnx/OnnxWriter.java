@@ -92,6 +92,7 @@ public final class OnnxWriter {
         node("Sub", ins(n), d);
         node("Mul", List.of(d, d), y);
       }
+      case SQUARE -> node("Mul", List.of(in(n, 0), in(n, 0)), y);
       case RSQRT -> {
         String s = temp(y, "sqrt");
         node("Sqrt", ins(n), s);

@@ -148,6 +148,7 @@ public final class TfliteWriter {
       case MAXIMUM -> op(n, BuiltinOperator.MAXIMUM, ins(n), BuiltinOptions.MaximumMinimumOptions, new MaximumMinimumOptionsT());
       case MINIMUM -> op(n, BuiltinOperator.MINIMUM, ins(n), BuiltinOptions.MaximumMinimumOptions, new MaximumMinimumOptionsT());
       case POW -> op(n, BuiltinOperator.POW, ins(n), BuiltinOptions.PowOptions, new PowOptionsT());
+      case SQUARE -> op(n, BuiltinOperator.SQUARE, ins(n), BuiltinOptions.NONE, null);
       case RSQRT -> op(n, BuiltinOperator.RSQRT, ins(n), BuiltinOptions.NONE, null);
       case SQRT -> op(n, BuiltinOperator.SQRT, ins(n), BuiltinOptions.NONE, null);
       case TANH -> op(n, BuiltinOperator.TANH, ins(n), BuiltinOptions.NONE, null);
