@@ -130,6 +130,10 @@ public final class TfliteWriter {
     switch (n.kind()) {
       case DENSE -> dense(n);
       case GATHER -> {
+        if (compressedTable(n.input(0)) && n.intAttr("axis", 0) == 0) {
+          compressedGather(n);
+          return;
+        }
         GatherOptionsT o = new GatherOptionsT();
         o.setAxis(n.intAttr("axis", 0));
         op(n, BuiltinOperator.GATHER, List.of(in(n, 0), in(n, 1)), BuiltinOptions.GatherOptions, o);
@@ -216,6 +220,61 @@ public final class TfliteWriter {
       case ERF -> throw new JtuneException("op ERF (from node '" + n.source() + "') has no TFLite builtin: "
           + "only the full exact-GELU pattern 0.5*x*(1+erf(x/sqrt(2))) can be exported to TFLite");
     }
+  }
+
+  private boolean compressedTable(String name) {
+    return precision != TflitePrecision.FLOAT32 && ir.isConstant(name) && !tensorIndex.containsKey(name)
+        && ir.constant(name).type() == ElementType.FLOAT32 && ir.constant(name).size() >= MIN_COMPRESSED_ELEMENTS
+        && ir.constant(name).shape().length == 2;
+  }
+
+  /**
+   * An embedding lookup on a compressed table gathers the compressed rows and dequantizes only
+   * those, instead of dequantizing the whole table on every call: float16 rows go through
+   * DEQUANTIZE; int8 rows (one scale per row) are dequantized with a unit scale and multiplied by
+   * their gathered row scale.
+   */
+  private void compressedGather(IrNode n) {
+    ConstantTensor table = ir.constant(n.input(0));
+    int[] shape = toInts(table.shape(), n.input(0));
+    float[] v = table.floats();
+    int ids = in(n, 1);
+    TensorSpec out = ir.spec(n.output());
+    int[] rowsShape = toInts(out.shape(), out.name());
+    GatherOptionsT g = new GatherOptionsT();
+    g.setAxis(0);
+    if (precision == TflitePrecision.FLOAT16) {
+      int t = tensor(n.input(0) + "/fp16", shape, TensorType.FLOAT16, halfBytes(v), null);
+      int rows = tensor(out.name() + "/fp16_rows", rowsShape, TensorType.FLOAT16, null, null);
+      operator(BuiltinOperator.GATHER, new int[] {t, ids}, new int[] {rows}, BuiltinOptions.GatherOptions, g);
+      operator(BuiltinOperator.DEQUANTIZE, new int[] {rows}, new int[] {activation(out)}, BuiltinOptions.DequantizeOptions, new DequantizeOptionsT());
+      return;
+    }
+    int vocab = shape[0], width = shape[1];
+    float[] scales = new float[vocab];
+    byte[] q = new byte[v.length];
+    for (int r = 0; r < vocab; r++) {
+      float max = 0;
+      for (int j = 0; j < width; j++) max = Math.max(max, Math.abs(v[r * width + j]));
+      scales[r] = max == 0 ? 1f : max / 127f;
+      for (int j = 0; j < width; j++) q[r * width + j] = (byte) Math.max(-127, Math.min(127, Math.round(v[r * width + j] / scales[r])));
+    }
+    QuantizationParametersT unit = new QuantizationParametersT();
+    unit.setScale(new float[] {1f});
+    unit.setZeroPoint(new long[] {0});
+    int t = tensor(n.input(0) + "/int8_rows", shape, TensorType.INT8, q, unit);
+    int rows = tensor(out.name() + "/int8", rowsShape, TensorType.INT8, null, unit);
+    operator(BuiltinOperator.GATHER, new int[] {t, ids}, new int[] {rows}, BuiltinOptions.GatherOptions, g);
+    int[] scaleShape = rowsShape.clone();
+    scaleShape[scaleShape.length - 1] = 1;
+    int deq = tensor(out.name() + "/unscaled", rowsShape, TensorType.FLOAT32, null, null);
+    operator(BuiltinOperator.DEQUANTIZE, new int[] {rows}, new int[] {deq}, BuiltinOptions.DequantizeOptions, new DequantizeOptionsT());
+    int scaleTable = tensor(n.input(0) + "/row_scales", new int[] {vocab, 1}, TensorType.FLOAT32, bytes(scales), null);
+    int rowScales = tensor(out.name() + "/row_scales", scaleShape, TensorType.FLOAT32, null, null);
+    GatherOptionsT g2 = new GatherOptionsT();
+    g2.setAxis(0);
+    operator(BuiltinOperator.GATHER, new int[] {scaleTable, ids}, new int[] {rowScales}, BuiltinOptions.GatherOptions, g2);
+    operator(BuiltinOperator.MUL, new int[] {deq, rowScales}, new int[] {activation(out)}, BuiltinOptions.MulOptions, new MulOptionsT());
   }
 
   /** FULLY_CONNECTED wants weights [out, in]; int8 weights get one scale per output channel. */
