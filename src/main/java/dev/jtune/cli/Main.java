@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Fine-tune BERT-style encoders with TensorFlow Java: prepare data, import, train, evaluate, export, serve.",
-    subcommands = {CommandLine.HelpCommand.class, PrepareCommand.class, ExportCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, PrepareCommand.class, ImportCommand.class, BenchCommand.class, ExportCommand.class})
 public final class Main implements Runnable {
   /** Exit code for errors the user can fix (bad input, wrong option). */
   public static final int EXIT_USER_ERROR = 2;

@@ -12,14 +12,15 @@ import dev.jtune.data.source.JsonlSource;
 import dev.jtune.data.source.SotuSource;
 import dev.jtune.data.source.SpamAssassinSource;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -47,7 +48,7 @@ public final class PrepareCommand implements Runnable {
   static final class CommonOptions {
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
-    @Option(names = "--out", required = true, description = "Output folder (written atomically; a previous dataset there is replaced).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (written atomically; a previous dataset there is replaced).")
     Path out;
 
     @Option(names = "--lowercase", description = "Lowercase all text (default: keep case).")
@@ -61,29 +62,30 @@ public final class PrepareCommand implements Runnable {
         description = "Replace these by a token: url -> [URL], email -> [EMAIL], number -> [NUMBER] (comma-separated; default: none).")
     Set<Placeholder> placeholders = EnumSet.noneOf(Placeholder.class);
 
-    @Option(names = "--max-chars", defaultValue = "" + CleaningConfig.DEFAULT_MAX_CHARS,
+    @Option(names = "--max-chars", paramLabel = "N", defaultValue = "" + CleaningConfig.DEFAULT_MAX_CHARS,
         description = "Cap each text at N characters, 0 = no cap (default: ${DEFAULT-VALUE}).")
     int maxChars;
 
-    @Option(names = "--min-words", description = "Drop texts with fewer words (default: 0 = keep all non-empty; sotu: 8).")
+    @Option(names = "--min-words", paramLabel = "N", description = "Drop texts with fewer words (default: 0 = keep all non-empty; sotu: 8).")
     Integer minWords;
 
-    @Option(names = "--split", split = ",", paramLabel = "TRAIN,VAL,TEST", defaultValue = "0.8,0.1,0.1",
+    @Option(names = "--split", paramLabel = "TRAIN,VAL,TEST", defaultValue = "0.8,0.1,0.1",
         description = "Share of rows for train, val and test, summing to 1 (default: ${DEFAULT-VALUE}).")
-    List<Double> split;
+    String split;
 
-    @Option(names = "--seed", defaultValue = "" + SplitConfig.DEFAULT_SEED,
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SplitConfig.DEFAULT_SEED,
         description = "Seed of the split; same input and seed give byte-identical files (default: ${DEFAULT-VALUE}).")
     long seed;
 
     PrepareConfig config(TextSource source, int defaultMinWords) {
-      if (split.size() != 3) {
-        throw new ParameterException(spec.commandLine(), "--split needs three numbers, e.g. 0.8,0.1,0.1");
-      }
       try {
+        double[] ratios = Arrays.stream(split.split(",")).mapToDouble(r -> Double.parseDouble(r.strip())).toArray();
+        if (ratios.length != 3) throw new IllegalArgumentException("--split needs three numbers, e.g. 0.8,0.1,0.1");
         CleaningConfig cleaning =
             new CleaningConfig(lowercase, placeholders, maxChars, minWords == null ? defaultMinWords : minWords);
-        return new PrepareConfig(source, cleaning, new SplitConfig(split.get(0), split.get(1), split.get(2), seed), out);
+        return new PrepareConfig(source, cleaning, new SplitConfig(ratios[0], ratios[1], ratios[2], seed), out);
+      } catch (NumberFormatException e) {
+        throw new ParameterException(spec.commandLine(), "--split takes three numbers, e.g. 0.8,0.1,0.1; got " + split);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -103,22 +105,26 @@ public final class PrepareCommand implements Runnable {
   static final class PlaceholderName implements ITypeConverter<Placeholder> {
     @Override
     public Placeholder convert(String value) {
-      return Placeholder.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+      try {
+        return Placeholder.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + value + "' is not one of url, email, number");
+      }
     }
   }
 
   /** Column options of the generic file formats. */
   static final class ColumnOptions {
-    @Option(names = "--in", required = true, description = "Input file (UTF-8).")
+    @Option(names = "--in", required = true, paramLabel = "FILE", description = "Input file (UTF-8).")
     Path in;
 
-    @Option(names = "--text-col", defaultValue = "text", description = "Column (or JSON field) holding the text (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--text-col", paramLabel = "NAME", defaultValue = "text", description = "Column (or JSON field) holding the text (default: ${DEFAULT-VALUE}).")
     String textCol;
 
-    @Option(names = "--label-col", defaultValue = "label", description = "Column (or JSON field) holding the label (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--label-col", paramLabel = "NAME", defaultValue = "label", description = "Column (or JSON field) holding the label (default: ${DEFAULT-VALUE}).")
     String labelCol;
 
-    @Option(names = "--group-col", description = "Column (or JSON field) grouping rows that must stay in one split, e.g. a thread or document id (default: none).")
+    @Option(names = "--group-col", paramLabel = "NAME", description = "Column (or JSON field) grouping rows that must stay in one split, e.g. a thread or document id (default: none).")
     String groupCol;
   }
 
@@ -135,7 +141,7 @@ public final class PrepareCommand implements Runnable {
   }
 
   @Command(name = "tsv", mixinStandardHelpOptions = true,
-      description = "Prepare a tab-separated file with a header row (UTF-8; fields may be quoted).")
+      description = "Prepare a tab-separated file with a header row (UTF-8; no quoting: fields cannot contain tabs).")
   static final class Tsv implements Runnable {
     @Mixin ColumnOptions columns;
     @Mixin CommonOptions common;
@@ -161,7 +167,7 @@ public final class PrepareCommand implements Runnable {
   @Command(name = "spamassassin", mixinStandardHelpOptions = true,
       description = "Prepare the SpamAssassin mail corpus (folders easy-ham-1, spam-2, ... of raw messages): ham/spam, grouped by thread.")
   static final class SpamAssassin implements Runnable {
-    @Option(names = "--in", required = true, description = "The corpus data folder (holding easy-ham-1/, spam-1/, ...).")
+    @Option(names = "--in", required = true, paramLabel = "DIR", description = "The corpus data folder (holding easy-ham-1/, spam-1/, ...).")
     Path in;
 
     @Mixin CommonOptions common;
@@ -177,7 +183,7 @@ public final class PrepareCommand implements Runnable {
   static final class Sotu implements Runnable {
     static final int MIN_WORDS = 8;
 
-    @Option(names = "--in", required = true, description = "The sotu folder (holding data/*.json).")
+    @Option(names = "--in", required = true, paramLabel = "DIR", description = "The sotu folder (holding data/*.json).")
     Path in;
 
     @Mixin CommonOptions common;

@@ -93,12 +93,11 @@ public final class DatasetPreparer {
 
   private Collected read() {
     Collected collected = new Collected();
-    List<RawRow> raw = new ArrayList<>();
     config.source().read(new TextSource.Sink() {
       @Override
       public void row(RawRow row) {
         collected.read++;
-        raw.add(row);
+        collected.rows.add(new Row(row.text(), row.label(), row.group()));
       }
 
       @Override
@@ -107,7 +106,6 @@ public final class DatasetPreparer {
         collected.drop(reason);
       }
     });
-    collected.rows.addAll(raw.stream().map(r -> new Row(r.text(), r.label(), r.group())).toList());
     return collected;
   }
 
@@ -117,8 +115,11 @@ public final class DatasetPreparer {
     LengthCap cap = cleaner.cap();
     Map<String, String> seen = new HashMap<>();
     List<Row> kept = new ArrayList<>();
-    for (Row row : in.rows) {
-      String text = cleaner.normalise(row.text);
+    // Normalising is the costly part and independent per row: run it on all cores, in order.
+    List<String> normalised = in.rows.parallelStream().map(r -> cleaner.normalise(r.text)).toList();
+    for (int i = 0; i < in.rows.size(); i++) {
+      Row row = in.rows.get(i);
+      String text = normalised.get(i);
       if (text.isEmpty()) {
         in.drop(DropReason.EMPTY_TEXT);
         continue;

@@ -1,6 +1,7 @@
 package dev.jtune.data;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class GroupStratifiedSplitter {
     Split[] assignment = new Split[n];
     int[] counts = new int[numLabels];
     for (int[] group : members) {
-      java.util.Arrays.fill(counts, 0);
+      Arrays.fill(counts, 0);
       for (int row : group) counts[labels[row]]++;
       Split best = null;
       double bestNeed = Double.NEGATIVE_INFINITY;
@@ -71,26 +72,14 @@ public final class GroupStratifiedSplitter {
 
   /** Row indices of each group, groups in order of first appearance. */
   private static List<int[]> groupMembers(List<String> groups) {
-    Map<String, List<Integer>> byGroup = new LinkedHashMap<>();
-    List<int[]> members = new ArrayList<>();
-    List<Object> order = new ArrayList<>(); // a group key, or the int[] of an ungrouped row
+    // An ungrouped row is keyed by its Integer index, which can never equal a String group name.
+    Map<Object, List<Integer>> byGroup = new LinkedHashMap<>();
     for (int row = 0; row < groups.size(); row++) {
       String g = groups.get(row);
-      if (g == null) {
-        order.add(new int[] {row});
-      } else {
-        List<Integer> rows = byGroup.get(g);
-        if (rows == null) {
-          rows = new ArrayList<>();
-          byGroup.put(g, rows);
-          order.add(g);
-        }
-        rows.add(row);
-      }
+      byGroup.computeIfAbsent(g == null ? Integer.valueOf(row) : g, k -> new ArrayList<>()).add(row);
     }
-    for (Object o : order) {
-      members.add(o instanceof int[] single ? single : byGroup.get((String) o).stream().mapToInt(i -> i).toArray());
-    }
+    List<int[]> members = new ArrayList<>(byGroup.size());
+    for (List<Integer> rows : byGroup.values()) members.add(rows.stream().mapToInt(Integer::intValue).toArray());
     return members;
   }
 }

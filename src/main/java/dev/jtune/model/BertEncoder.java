@@ -22,6 +22,7 @@ import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
+import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
@@ -330,15 +331,34 @@ public final class BertEncoder {
     return tf.nn.biasAdd(tf.linalg.matMul(x, kernel), bias);
   }
 
-  /** LayerNorm over the last axis: (x - mean) * (gamma / sqrt(var + eps)) + beta. */
+  /** LayerNorm over the last axis of [N, H]: (x - mean) * (gamma / sqrt(var + eps)) + beta. */
   private Operand<TFloat32> layerNorm(Ops s, Operand<TFloat32> x, String prefix) {
+    if (!options.dropout() && !Boolean.getBoolean("jtune.plainLayerNorm")) return fusableLayerNorm(s, x, prefix);
     Operand<TInt32> last = s.constant(new int[] {-1});
     Operand<TFloat32> mean = s.math.mean(x, last, Mean.keepDims(true));
     // centre first: x * g - mean * g loses digits when |mean| >> std (as in some bge dimensions)
     Operand<TFloat32> centered = s.math.sub(x, mean);
     Operand<TFloat32> variance = s.math.mean(s.math.square(centered), last, Mean.keepDims(true));
     Operand<TFloat32> inv = s.math.rsqrt(addV2(s, variance, s.constant((float) config.layerNormEps())));
-    return addV2(s, s.math.mul(centered, s.math.mul(inv, var(prefix + "gamma"))), var(prefix + "beta"));
+    // beta + centered * (inv * gamma): the operand order oneDNN's remapper fuses into one LayerNorm kernel
+    return addV2(s, var(prefix + "beta"), s.math.mul(centered, s.math.mul(inv, var(prefix + "gamma"))));
+  }
+
+  /**
+   * The same LayerNorm written as a training-mode FusedBatchNormV3 over [1, N, H, 1] (NCHW: one
+   * "channel" per token), the form oneDNN's remapper replaces by a single LayerNorm kernel. Used for
+   * inference graphs only: training graphs keep the plain ops, whose gradients are verified.
+   */
+  private Operand<TFloat32> fusableLayerNorm(Ops s, Operand<TFloat32> x, String prefix) {
+    Operand<TInt32> shape = s.shape(x);
+    Operand<TInt32> rows = s.slice(shape, s.constant(new int[] {0}), s.constant(new int[] {1}));
+    Operand<TFloat32> x4 = s.reshape(x, s.concat(
+        List.of(s.constant(new int[] {1}), rows, s.constant(new int[] {config.hiddenSize(), 1})), s.constant(0)));
+    Operand<TFloat32> noStats = s.constant(new float[0]);
+    var normalized = s.nn.fusedBatchNorm(x4, s.fill(rows, s.constant(1f)), s.fill(rows, s.constant(0f)), noStats, noStats,
+        FusedBatchNorm.epsilon((float) config.layerNormEps()), FusedBatchNorm.dataFormat("NCHW"), FusedBatchNorm.isTraining(true));
+    Operand<TFloat32> y = s.reshape(normalized.y(), shape);
+    return addV2(s, var(prefix + "beta"), s.math.mul(y, var(prefix + "gamma")));
   }
 
   private Operand<TFloat32> activation(Ops s, Operand<TFloat32> x) {
@@ -348,9 +368,10 @@ public final class BertEncoder {
           addV2(s, x, s.math.mul(s.constant(0.044715f), cube)));
       return s.math.mul(x, s.math.mul(addV2(s, s.math.tanh(inner), s.constant(1f)), s.constant(0.5f)));
     }
-    // x * ((erf(x / sqrt 2) + 1) * 0.5): the exact-GELU form oneDNN's remapper recognises
+    // ((erf(x / sqrt 2) + 1) * 0.5) * x: the exact-GELU form (operand order included) that oneDNN's
+    // remapper fuses with the preceding MatMul + BiasAdd
     Operand<TFloat32> erf = s.math.erf(s.math.mul(x, s.constant((float) (1 / Math.sqrt(2)))));
-    return s.math.mul(x, s.math.mul(addV2(s, erf, s.constant(1f)), s.constant(0.5f)));
+    return s.math.mul(s.math.mul(addV2(s, erf, s.constant(1f)), s.constant(0.5f)), x);
   }
 
   private Operand<TFloat32> dropout(Ops s, Operand<TFloat32> x) {

@@ -1,5 +1,6 @@
 package dev.jtune.model;
 
+import dev.jtune.data.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
@@ -9,6 +10,7 @@ import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -44,11 +46,21 @@ public final class EncoderSession implements AutoCloseable {
 
   /** Builds the encoder graph (inference options) and loads the weights into a new session. */
   public static EncoderSession open(PretrainedEncoder encoder) {
+    return open(encoder, 0);
+  }
+
+  /**
+   * As {@link #open(PretrainedEncoder)} with {@code threads} intra-op threads (0 = all cores). The
+   * first TensorFlow session of a process fixes the thread pool for all later ones.
+   */
+  public static EncoderSession open(PretrainedEncoder encoder, int threads) {
     Graph graph = new Graph();
     Session session = null;
     try {
       BertEncoder enc = BertEncoder.build(graph, encoder.config(), BertEncoder.Options.inference());
-      session = new Session(graph);
+      ConfigProto.Builder config = ConfigProto.newBuilder();
+      if (threads > 0) config.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(1);
+      session = new Session(graph, config.build());
       session.initialize();
       enc.assign(session, encoder.weights());
       Session s = session;
@@ -78,6 +90,11 @@ public final class EncoderSession implements AutoCloseable {
 
   private static String name(String op) {
     return op + ":0";
+  }
+
+  /** Encodes one padded batch of token ids. */
+  public Output run(TokenBatch batch) {
+    return run(batch.size(), batch.seqLen(), batch.inputWordIds(), batch.inputMask(), batch.inputTypeIds());
   }
 
   /**

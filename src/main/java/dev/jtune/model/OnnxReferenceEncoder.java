@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.jtune.JtuneException;
+import dev.jtune.data.TokenBatch;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
@@ -45,6 +46,11 @@ public final class OnnxReferenceEncoder implements AutoCloseable {
   }
 
   /** {@code last_hidden_state} [batch, seqLen, hidden], row-major, for one padded batch. */
+  public float[] lastHiddenState(TokenBatch batch) {
+    return lastHiddenState(batch.size(), batch.seqLen(), batch.inputWordIds(), batch.inputMask(), batch.inputTypeIds());
+  }
+
+  /** As {@link #lastHiddenState(TokenBatch)} for row-major [batch, seqLen] arrays. */
   public float[] lastHiddenState(int batch, int seqLen, int[] wordIds, int[] mask, int[] typeIds) {
     long[] shape = {batch, seqLen};
     Map<String, OnnxTensor> inputs = new HashMap<>();

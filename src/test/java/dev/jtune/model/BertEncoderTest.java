@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -145,8 +147,9 @@ class BertEncoderTest {
    * Every parameter receives a finite, non-zero gradient of a loss touching both outputs, and the
    * analytic gradient agrees with central finite differences on the largest entries.
    */
-  @Test
-  void gradientsReachEveryVariableAndMatchFiniteDifferences() {
+  @ParameterizedTest(name = "training graph: {0}")
+  @ValueSource(booleans = {true, false})
+  void gradientsReachEveryVariableAndMatchFiniteDifferences(boolean trainingGraph) {
     TokenRows rows = TokenRows.random(new Random(6), 3, 7, TINY.vocabSize());
     Random r = new Random(9);
     int h = TINY.hiddenSize();
@@ -154,7 +157,8 @@ class BertEncoderTest {
     for (int i = 0; i < seqWeights.length; i++) seqWeights[i] = (float) r.nextGaussian();
     for (int i = 0; i < poolWeights.length; i++) poolWeights[i] = (float) r.nextGaussian();
     try (Graph g = new Graph()) {
-      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(3));
+      BertEncoder.Options options = trainingGraph ? BertEncoder.Options.training(3) : BertEncoder.Options.inference().withSeed(3);
+      BertEncoder enc = BertEncoder.build(g, TINY, options);
       Ops tf = Ops.create(g);
       Operand<TFloat32> seqW = tf.constant(Shape.of(rows.batch, rows.seq, h), DataBuffers.of(seqWeights));
       Operand<TFloat32> poolW = tf.constant(Shape.of(rows.batch, h), DataBuffers.of(poolWeights));

@@ -3,6 +3,7 @@ package dev.jtune.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jtune.data.TokenBatch;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,8 @@ class OnnxParityTest {
     assertEquals(BertConfig.Pooler.MEAN, imported.config().pooler());
     List<int[]> encoded = RealEncoders.encode(RealEncoders.tokenizer(name), RealEncoders.SENTENCES);
     assertTrue(encoded.size() >= 32);
-    List<PaddedBatch> batches = PaddedBatch.sortedByLength(encoded, 8);
-    assertTrue(batches.get(batches.size() - 1).seqLen() > 60, "needs long sentences too");
+    List<TokenBatch> batches = EncoderBenchmark.bucketed(encoded, 8);
+    assertTrue(batches.stream().anyMatch(b -> b.seqLen() > 60), "needs long sentences too");
 
     Path saved = tmp.resolve(name);
     EncoderSavedModel.write(saved, imported, RealEncoders.tokenizer(name));
@@ -45,11 +46,10 @@ class OnnxParityTest {
     try (OnnxReferenceEncoder ort = new OnnxReferenceEncoder(RealEncoders.onnx(name), 0);
         EncoderSession tf = EncoderSession.open(imported);
         SavedModelBundle bundle = SavedModelBundle.load(saved.toString(), "serve")) {
-      for (PaddedBatch b : batches) {
-        float[] expected = ort.lastHiddenState(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds());
-        float[] got = tf.run(b.size(), b.seqLen(), b.wordIds(), b.mask(), b.typeIds()).sequenceOutput();
-        direct = Math.max(direct, maxAbsDiffOnRealTokens(expected, got, b));
-        reloaded = Math.max(reloaded, maxAbsDiffOnRealTokens(expected, sequenceOutputOf(bundle, b), b));
+      for (TokenBatch b : batches) {
+        float[] expected = ort.lastHiddenState(b);
+        direct = Math.max(direct, EncoderBenchmark.maxAbsDiffOnRealTokens(expected, tf.run(b).sequenceOutput(), b));
+        reloaded = Math.max(reloaded, EncoderBenchmark.maxAbsDiffOnRealTokens(expected, sequenceOutputOf(bundle, b), b));
       }
     }
     System.out.printf("%s: max |last_hidden_state - sequence_output| over %d sentences: imported %.2e, reloaded SavedModel %.2e%n",
@@ -64,25 +64,14 @@ class OnnxParityTest {
   }
 
   /** Runs the reloaded SavedModel through its serving_default signature, like a serving runtime. */
-  static float[] sequenceOutputOf(SavedModelBundle bundle, PaddedBatch b) {
+  static float[] sequenceOutputOf(SavedModelBundle bundle, TokenBatch b) {
     Shape shape = Shape.of(b.size(), b.seqLen());
-    try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.wordIds(), true, false));
-        TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.mask(), true, false));
-        TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.typeIds(), true, false));
+    try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
+        TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
+        TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false));
         Result r = bundle.function("serving_default").call(Map.<String, Tensor>of(
             "input_word_ids", ids, "input_mask", mask, "input_type_ids", types))) {
       return BertEncoderTest.values((TFloat32) r.get("sequence_output").orElseThrow());
     }
-  }
-
-  /** Max |a - b| over the hidden vectors of the tokens whose mask is 1. */
-  static double maxAbsDiffOnRealTokens(float[] a, float[] b, PaddedBatch batch) {
-    assertEquals(a.length, b.length);
-    int hidden = a.length / batch.mask().length;
-    double max = 0;
-    for (int i = 0; i < a.length; i++) {
-      if (batch.mask()[i / hidden] == 1) max = Math.max(max, Math.abs(a[i] - b[i]));
-    }
-    return max;
   }
 }

@@ -14,8 +14,10 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * A CSV or TSV file with a header row (RFC 4180 quoting, UTF-8, optional byte-order mark, LF or
- * CRLF line ends). Reads the text, label and optional group column by name.
+ * A CSV or TSV file with a header row (UTF-8, optional byte-order mark, LF or CRLF line ends). CSV
+ * follows RFC 4180 quoting; TSV follows the IANA format: no quoting, a field cannot hold a tab or a
+ * line break, and quote characters are ordinary text (real TSV exports are full of stray quotes).
+ * Reads the text, label and optional group column by name.
  */
 public final class DelimitedSource implements TextSource {
   private final Path file;
@@ -84,6 +86,7 @@ public final class DelimitedSource implements TextSource {
     CSVFormat format =
         CSVFormat.DEFAULT.builder()
             .setDelimiter(delimiter)
+            .setQuote(delimiter == '\t' ? null : Character.valueOf('"'))
             .setHeader()
             .setSkipHeaderRecord(true)
             .setIgnoreEmptyLines(true)
@@ -117,7 +120,9 @@ public final class DelimitedSource implements TextSource {
               file,
               line,
               "row has " + record.size() + " fields but the header has " + header.size(),
-              "quote fields that contain the delimiter or line breaks");
+              delimiter == '\t'
+                  ? "a TSV field cannot contain a tab; remove tabs from the text or use CSV"
+                  : "quote fields that contain the delimiter or line breaks");
         }
         rows++;
         String label = record.get(labelCol).strip();

@@ -31,6 +31,11 @@ public record EmailText(String subject, String body) {
   private static final Session SESSION = Session.getInstance(new Properties());
   // Broken messages nest parts deeply or loop; real mail never needs more.
   private static final int MAX_DEPTH = 10;
+  // Inline PGP signatures are base64 noise; keep the signed text, drop the armour around it.
+  private static final Pattern PGP_ARMOR =
+      Pattern.compile(
+          "(?s)-----BEGIN PGP SIGNATURE-----.*?(?:-----END PGP SIGNATURE-----|$)"
+              + "|-----BEGIN PGP SIGNED MESSAGE-----\\s*(?:Hash:[^\\n]*)?");
   private static final Pattern HTML_DOCUMENT = Pattern.compile("(?i)<(?:html|body)[\\s>]");
   private static final Pattern HTML_TAG =
       Pattern.compile("(?i)</?(?:a|p|br|div|font|table|tr|td|b|i|u|span|img|center|li)(?:\\s[^>]*)?/?>");
@@ -105,10 +110,12 @@ public record EmailText(String subject, String body) {
   private static void addText(Part part, ContentType type, List<String> out) throws MessagingException {
     String text = decodedText(part, type);
     if (type.match("text/html") || looksLikeHtml(text)) text = Jsoup.parse(text).text();
+    text = PGP_ARMOR.matcher(text).replaceAll(" ");
     if (!text.isBlank()) out.add(text);
   }
 
   static boolean looksLikeHtml(String text) {
+    if (text.indexOf('<') < 0) return false; // most plain mail: skip the regex scans
     if (HTML_DOCUMENT.matcher(text).find()) return true;
     Matcher tags = HTML_TAG.matcher(text);
     int count = 0;

@@ -1,5 +1,6 @@
 package dev.jtune.data.source;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jtune.data.BadInputException;
@@ -51,9 +52,11 @@ public final class SotuSource implements TextSource {
       JsonNode speech;
       try {
         speech = JSON.readTree(file.toFile());
+      } catch (JsonProcessingException e) {
+        throw new BadInputException(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+            "not a valid speech JSON file (" + e.getOriginalMessage() + ")", "re-fetch the corpus with make datasets");
       } catch (IOException e) {
-        throw new BadInputException(file, "not a valid speech JSON file (" + e.getMessage() + ")",
-            "re-fetch the corpus with make datasets");
+        throw new UncheckedIOException("cannot read " + file, e);
       }
       String party = requireText(speech, "party", file);
       String text = requireText(speech, "text", file);

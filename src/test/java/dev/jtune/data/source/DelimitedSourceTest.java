@@ -60,10 +60,14 @@ class DelimitedSourceTest {
   }
 
   @Test
-  void readsTabSeparatedFiles() throws Exception {
-    Path f = file("t.tsv", "label\ttext\nspam\tWin, now\nham\t\"quoted\ttab\"\n");
+  void readsTabSeparatedFilesWithQuotesAsText() throws Exception {
+    Path f = file("t.tsv", "label\ttext\nspam\tWin, now\nham\tHe said \"hi and left\n");
     List<RawRow> rows = CollectingSink.readAll(DelimitedSource.tsv(f, "text", "label", null)).rows;
-    assertEquals(List.of("Win, now", "quoted\ttab"), rows.stream().map(RawRow::text).toList());
+    assertEquals(List.of("Win, now", "He said \"hi and left"), rows.stream().map(RawRow::text).toList());
+    Path tab = file("tab.tsv", "label\ttext\nham\ta\ttab\n");
+    assertEquals(tab + ":2: row has 3 fields but the header has 2; a TSV field cannot contain a tab; "
+        + "remove tabs from the text or use CSV",
+        assertThrows(BadInputException.class, () -> CollectingSink.readAll(DelimitedSource.tsv(tab, "text", "label", null))).getMessage());
   }
 
   private static String error(Path f, String group) {

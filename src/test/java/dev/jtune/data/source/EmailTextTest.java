@@ -137,4 +137,24 @@ class EmailTextTest {
     EmailText email = parse("Subject: x\nContent-Type: text/plain\n\nprice \u0080 5 \u0093quoted\u0094\n");
     assertEquals("price \u20AC 5 \u201Cquoted\u201D", email.body().strip());
   }
+
+  @Test
+  void dropsInlinePgpArmourButKeepsTheSignedText() throws Exception {
+    EmailText email = parse("""
+        Subject: signed
+        Content-Type: text/plain
+
+        -----BEGIN PGP SIGNED MESSAGE-----
+        Hash: SHA1
+
+        The release is out.
+        -----BEGIN PGP SIGNATURE-----
+        Version: GnuPG v1.0.7 (GNU/Linux)
+
+        iD8DBQE9bTeHD5jX03fqNxQRArMEAJ4l1p6ToRVaG4j+Dy3R2tzfD9FNvgCfRhU3
+        =AbCd
+        -----END PGP SIGNATURE-----
+        """);
+    assertEquals("The release is out.", email.body().strip());
+  }
 }
