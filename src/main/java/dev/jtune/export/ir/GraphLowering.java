@@ -140,7 +140,9 @@ public final class GraphLowering {
           fixed != null ? new long[] {fixed.batch(), fixed.seqLen()} : dims(op.output(0).shape()));
       inputSpecs.add(s);
     }
-    OpRules rules = new OpRules(constants);
+    Map<String, TensorSpec> known = new HashMap<>();
+    inputSpecs.forEach(sp -> known.put(sp.name(), sp));
+    OpRules rules = new OpRules(constants, known, this::producer);
     List<IrNode> nodes = new ArrayList<>();
     for (String op : computed) {
       NodeDef d = defs.get(op);
@@ -156,7 +158,12 @@ public final class GraphLowering {
           specs.put(t, new TensorSpec(t, elementType(gop.output(i).dataType(), op), shape));
         }
       }
-      nodes.add(rules.lower(d, ins, outs));
+      for (String o : outs) if (specs.containsKey(o)) known.put(o, specs.get(o));
+      int before = known.size();
+      List<IrNode> lowered = rules.lower(d, ins, outs);
+      nodes.addAll(lowered);
+      // specs of the intermediate tensors a rule introduced
+      if (known.size() > before) known.forEach((k, v) -> { if (!specs.containsKey(k) && !inputs.containsKey(k)) specs.put(k, v); });
     }
     for (IrNode n : nodes) {
       for (String out : n.outputs()) {
@@ -184,6 +191,11 @@ public final class GraphLowering {
     specs.forEach((k, v) -> renamedSpecs.put(rename.getOrDefault(k, k), rename.containsKey(k) ? v.renamed(rename.get(k)) : v));
     InferenceIr raw = new InferenceIr(inputSpecs, outputSpecs, constants, renamed, renamedSpecs);
     return PatternFusion.apply(raw);
+  }
+
+  /** The graph node an IR tensor name comes from (output 0 of it), or null. */
+  private NodeDef producer(String irTensor) {
+    return defs.get(opOf(tensorName(irTensor)));
   }
 
   /** Fetches the frontier constants (and, with a fixed shape, the shape of every computed tensor). */

@@ -56,6 +56,8 @@ public enum OpKind {
   SLICE,
   /** int32 shape of the input. */
   SHAPE,
+  /** inputs: dims (int32 1-D), value (scalar); a tensor of shape dims filled with value. */
+  FILL,
   /** attr: axis (int); stacks the inputs along a new axis. */
   PACK,
   /** attr: axis (int); the last input is NOT the axis (already folded into the attr). */

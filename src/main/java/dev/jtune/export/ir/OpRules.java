@@ -22,12 +22,102 @@ final class OpRules {
       Map.entry("Reshape", OpKind.RESHAPE), Map.entry("Shape", OpKind.SHAPE));
 
   private final Map<String, ConstantTensor> constants;
+  private final Map<String, TensorSpec> specs;
+  private final java.util.function.Function<String, NodeDef> producer;
 
-  OpRules(Map<String, ConstantTensor> constants) {
+  /**
+   * {@code specs} holds the spec of every tensor lowered so far (rules add their intermediates);
+   * {@code producer} finds the graph node behind an IR tensor name.
+   */
+  OpRules(Map<String, ConstantTensor> constants, Map<String, TensorSpec> specs, java.util.function.Function<String, NodeDef> producer) {
     this.constants = constants;
+    this.specs = specs;
+    this.producer = producer;
   }
 
-  IrNode lower(NodeDef d, List<String> in, List<String> out) {
+  /** The IR nodes for one graph node; most ops map to one node. */
+  List<IrNode> lower(NodeDef d, List<String> in, List<String> out) {
+    if (d.getOp().equals("FusedBatchNormV3") || d.getOp().equals("FusedBatchNorm")) return batchNorm(d, in, out);
+    return List.of(lowerOne(d, in, out));
+  }
+
+  /**
+   * FusedBatchNorm in training mode normalizes each channel by its own batch statistics; the
+   * encoder uses it as a fused LayerNorm ([1, rows, H, 1] in NCHW: one "channel" per token). It
+   * becomes MEAN / SUB / SQUARE / MEAN / ADD(eps) / RSQRT / MUL, with scale and offset applied
+   * unless they are all ones and all zeros (constants, or Fill of 1 and 0).
+   */
+  private List<IrNode> batchNorm(NodeDef d, List<String> in, List<String> out) {
+    if (!GraphLowering.attr(d, "is_training").getB()) throw unsupported(d, "FusedBatchNorm with stored statistics (is_training=false)");
+    String fmt = GraphLowering.attr(d, "data_format").getS().toStringUtf8();
+    boolean nchw = fmt.equals("NCHW");
+    if (!nchw && !fmt.isEmpty() && !fmt.equals("NHWC")) throw unsupported(d, "FusedBatchNorm with data_format " + fmt);
+    TensorSpec x = specs.get(in.get(0));
+    if (x == null || x.rank() != 4) throw unsupported(d, "FusedBatchNorm on a tensor that is not 4-D");
+    float eps = GraphLowering.attr(d, "epsilon").getF();
+    int[] axes = nchw ? new int[] {0, 2, 3} : new int[] {0, 1, 2};
+    long[] reduced = x.shape();
+    for (int a : axes) reduced[a] = 1;
+    String base = d.getName();
+    String axesName = constant(base + "/axes", ConstantTensor.ofInts(new long[] {3}, axes));
+    List<IrNode> nodes = new java.util.ArrayList<>();
+    String mean = tensor(base + "/mean", reduced);
+    nodes.add(new IrNode(base, OpKind.MEAN, List.of(in.get(0), axesName), List.of(mean), Map.of("keep_dims", true)));
+    String centered = tensor(base + "/centered", x.shape());
+    nodes.add(new IrNode(base, OpKind.SUB, List.of(in.get(0), mean), List.of(centered), Map.of()));
+    String sq = tensor(base + "/squared", x.shape());
+    nodes.add(new IrNode(base, OpKind.SQUARE, List.of(centered), List.of(sq), Map.of()));
+    String variance = tensor(base + "/variance", reduced);
+    nodes.add(new IrNode(base, OpKind.MEAN, List.of(sq, axesName), List.of(variance), Map.of("keep_dims", true)));
+    String shifted = tensor(base + "/variance_eps", reduced);
+    nodes.add(new IrNode(base, OpKind.ADD, List.of(variance, constant(base + "/epsilon", ConstantTensor.scalar(eps))), List.of(shifted), Map.of()));
+    String inv = tensor(base + "/inv_std", reduced);
+    nodes.add(new IrNode(base, OpKind.RSQRT, List.of(shifted), List.of(inv), Map.of()));
+    boolean scaled = !isFilled(in.get(1), 1f);
+    boolean offset = !isFilled(in.get(2), 0f);
+    String y = scaled || offset ? tensor(base + "/normalized", x.shape()) : out.get(0);
+    nodes.add(new IrNode(base, OpKind.MUL, List.of(centered, inv), List.of(y), Map.of()));
+    int[] perChannel = nchw ? new int[] {1, -1, 1, 1} : new int[] {1, 1, 1, -1};
+    String shape = constant(base + "/channel_shape", ConstantTensor.ofInts(new long[] {4}, perChannel));
+    if (scaled) {
+      String s = tensor(base + "/scale4", reduced);
+      nodes.add(new IrNode(base, OpKind.RESHAPE, List.of(in.get(1), shape), List.of(s), Map.of()));
+      String ys = offset ? tensor(base + "/scaled", x.shape()) : out.get(0);
+      nodes.add(new IrNode(base, OpKind.MUL, List.of(y, s), List.of(ys), Map.of()));
+      y = ys;
+    }
+    if (offset) {
+      String o = tensor(base + "/offset4", reduced);
+      nodes.add(new IrNode(base, OpKind.RESHAPE, List.of(in.get(2), shape), List.of(o), Map.of()));
+      nodes.add(new IrNode(base, OpKind.ADD, List.of(y, o), List.of(out.get(0)), Map.of()));
+    }
+    return nodes;
+  }
+
+  /** True when the tensor is all {@code value}: a constant, or Fill(dims, value) of a constant value. */
+  private boolean isFilled(String tensor, float value) {
+    ConstantTensor c = constants.get(tensor);
+    if (c != null) {
+      for (float v : c.floats()) if (v != value) return false;
+      return true;
+    }
+    NodeDef p = producer.apply(tensor);
+    if (p == null || !p.getOp().equals("Fill")) return false;
+    ConstantTensor v = constants.get(GraphLowering.irName(GraphLowering.tensorName(p.getInput(1))));
+    return v != null && v.size() == 1 && v.scalarValue() == value;
+  }
+
+  private String tensor(String name, long[] shape) {
+    specs.put(name, new TensorSpec(name, ElementType.FLOAT32, shape));
+    return name;
+  }
+
+  private String constant(String name, ConstantTensor c) {
+    constants.put(name, c);
+    return name;
+  }
+
+  private IrNode lowerOne(NodeDef d, List<String> in, List<String> out) {
     String op = d.getOp();
     String name = d.getName();
     OpKind simple = ELEMENTWISE.get(op);
@@ -108,6 +198,9 @@ final class OpRules {
       case "Slice" -> {
         return node(d, OpKind.SLICE, in, out, Map.of());
       }
+      case "Fill" -> {
+        return node(d, OpKind.FILL, in, out, Map.of());
+      }
       case "Pack" -> {
         return node(d, OpKind.PACK, in, out, Map.of("axis", (int) GraphLowering.attr(d, "axis").getI()));
       }
@@ -160,6 +253,6 @@ final class OpRules {
   static String supportedOps() {
     return "MatMul, BatchMatMul, BiasAdd, Add, Sub, Mul, RealDiv, SquaredDifference, Maximum, Minimum, Pow, Div (float), Square, Rsqrt, Sqrt, "
         + "Tanh, Exp, Neg, Relu, Sigmoid, Erf, Softmax, Reshape, Transpose, Mean, Sum, Cast, ExpandDims, Squeeze, "
-        + "StridedSlice, Slice, Shape, Pack, ConcatV2, GatherV2";
+        + "StridedSlice, Slice, Shape, Pack, ConcatV2, GatherV2, Fill, FusedBatchNormV3 (training-mode statistics)";
   }
 }

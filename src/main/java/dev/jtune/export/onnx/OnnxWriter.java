@@ -122,6 +122,7 @@ public final class OnnxWriter {
         node("Shape", ins(n), s);
         node("Cast", List.of(s), y, intAttr("to", INT32));
       }
+      case FILL -> node("Expand", List.of(in(n, 1), int64Input(n.input(0))), y);
       case PACK -> {
         int axis = n.intAttr("axis", 0);
         List<String> parts = new ArrayList<>();

@@ -206,6 +206,7 @@ public final class TfliteWriter {
         o.setOutType(TensorType.INT32);
         op(n, BuiltinOperator.SHAPE, ins(n), BuiltinOptions.ShapeOptions, o);
       }
+      case FILL -> op(n, BuiltinOperator.FILL, ins(n), BuiltinOptions.FillOptions, new org.tensorflow.lite.schema.FillOptionsT());
       case PACK -> {
         PackOptionsT o = new PackOptionsT();
         o.setAxis(n.intAttr("axis", 0));
