@@ -45,6 +45,9 @@ public final class ExportLayout {
   /** Moves a staged folder to its version number; fails if that version appeared meanwhile. */
   public Path publish(Path staged, long version) throws IOException {
     Path target = modelBase.resolve(Long.toString(version));
+    if (Files.exists(target)) {
+      throw new dev.jtune.JtuneException(target + " appeared while this export was written (another export running?); run it again");
+    }
     return Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
   }
 
