@@ -48,7 +48,22 @@ public final class ExportLayout {
     if (Files.exists(target)) {
       throw new dev.jtune.JtuneException(target + " appeared while this export was written (another export running?); run it again");
     }
+    makeReadable(staged);
     return Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * A staging folder starts private (mode 700) and copied assets keep the run's modes; a served
+   * version must be readable by the server's user (often another one, e.g. in a container).
+   */
+  private static void makeReadable(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.toList()) {
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+      }
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: its default permissions apply
+    }
   }
 
   /** Deletes a staged folder after a failure. */

@@ -37,6 +37,7 @@ class ModelExporterTest {
         "assets.extra/classifier.json", "assets.extra/provenance.json")) {
       assertTrue(Files.isRegularFile(v.resolve(f)), f);
     }
+    assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(v)), "servable by another user");
     System.out.print(r.report().toTable());
     assertTrue(r.report().allChecksPassed(), r.report().toTable());
     assertEquals(40, r.report().examples());
