@@ -48,14 +48,9 @@ public final class BenchEncoderCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path onnxFile = onnx != null ? onnx : defaultOnnx(model);
+    Path onnxFile = onnx != null ? onnx : EncoderBenchmark.defaultOnnxFile(model);
     var config = new EncoderBenchmark.Config(model, onnxFile, data, split, texts, batchSize, maxSeqLen, passes, threads, leakCalls);
     System.out.println(EncoderBenchmark.run(config).toJson());
     return 0;
-  }
-
-  private static Path defaultOnnx(Path model) {
-    String name = model.toAbsolutePath().normalize().getFileName().toString();
-    return model.toAbsolutePath().normalize().resolveSibling(".cache").resolve(name).resolve(name + ".onnx");
   }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -15,7 +16,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.ndarray.index.Indices;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.PlaceholderWithDefault;
@@ -91,8 +91,8 @@ public final class BertEncoder {
   private Operand<TFloat32> clsOutput;
   private Operand<TFloat32> meanOutput;
   private Operand<TFloat32> maskFloat;
-  private List<Placeholder<TFloat32>> assignValues;
-  private List<Op> assignOps;
+  private final List<Operand<TFloat32>> initValues = new ArrayList<>();
+  private final List<GraphOperation> initAssigns = new ArrayList<>();
 
   private BertEncoder(Graph graph, BertConfig config, Options options) {
     this.graph = graph;
@@ -198,22 +198,13 @@ public final class BertEncoder {
   }
 
   /**
-   * Writes {@code weights} into the encoder's variables in {@code session} (after or instead of
-   * {@link Session#initialize()}); the weights must match the config exactly.
+   * Writes {@code weights} into the encoder's variables in {@code session}, after running the graph's
+   * pending initializers (head, optimizer slots); the weights must match the config exactly.
    */
-  public synchronized void assign(Session session, EncoderWeights weights) {
+  public void assign(Session session, EncoderWeights weights) {
     weights.requireMatches(config, "encoder weights");
-    if (assignOps == null) {
-      // built on first use so that graphs which never load weights stay free of these ops
-      Ops a = scope("bert_assign");
-      assignValues = new ArrayList<>();
-      assignOps = new ArrayList<>();
-      for (EncoderVariable v : variables) {
-        Placeholder<TFloat32> value = a.placeholder(TFloat32.class, Placeholder.shape(v.parameter().shape()));
-        assignValues.add(value);
-        assignOps.add(a.assign(v.variable(), value));
-      }
-    }
+    // run pending initializers first, so that a later initialize() cannot overwrite these values
+    session.initialize();
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner run = session.runner();
@@ -221,7 +212,8 @@ public final class BertEncoder {
         EncoderWeights.Weight w = weights.get(variables.get(i).name());
         TFloat32 t = TFloat32.tensorOf(w.shape(), DataBuffers.of(w.values(), true, false));
         fed.add(t);
-        run.feed(assignValues.get(i), t).addTarget(assignOps.get(i));
+        // feeding the initial-value tensor makes the initializer assign the pretrained value instead
+        run.feed(initValues.get(i), t).addTarget(initAssigns.get(i));
       }
       run.run().close();
     } finally {
@@ -416,8 +408,14 @@ public final class BertEncoder {
     if (!v.op().name().equals(p.name())) {
       throw new IllegalStateException("variable " + p.name() + " was named " + v.op().name());
     }
+    // the initializer's Assign: assign() reruns it with the value fed in, so loading weights adds no ops
+    GraphOperation initAssign = ((GraphOperation) v.op()).consumers().stream()
+        .filter(op -> op.type().equals("Assign") && op.input(1).equals(value.asOutput())).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no initializer found for " + p.name()));
     variables.add(new EncoderVariable(p, v));
     byName.put(p.name(), v);
+    initValues.add(value);
+    initAssigns.add(initAssign);
   }
 
   private Variable<TFloat32> var(String name) {

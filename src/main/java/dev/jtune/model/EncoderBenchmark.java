@@ -74,6 +74,13 @@ public final class EncoderBenchmark {
 
   private EncoderBenchmark() {}
 
+  /** Where {@code make savedmodels} keeps the original ONNX file of {@code savedmodels/<name>}. */
+  public static Path defaultOnnxFile(Path model) {
+    Path dir = model.toAbsolutePath().normalize();
+    String name = dir.getFileName().toString();
+    return dir.resolveSibling(".cache").resolve(name).resolve(name + ".onnx");
+  }
+
   public static Report run(Config c) throws IOException {
     EncoderSavedModel saved = EncoderSavedModel.load(c.model());
     PretrainedEncoder encoder = saved.pretrained();

@@ -35,8 +35,11 @@ public final class EncoderSession implements AutoCloseable {
   private final String[] feeds;
   private final String sequenceName;
   private final String pooledName;
+  private final int maxSeqLen;
 
-  private EncoderSession(AutoCloseable owner, Session session, String[] feeds, String sequenceName, String pooledName) {
+  private EncoderSession(AutoCloseable owner, Session session, String[] feeds, String sequenceName, String pooledName,
+      int maxSeqLen) {
+    this.maxSeqLen = maxSeqLen;
     this.owner = owner;
     this.session = session;
     this.feeds = feeds;
@@ -70,7 +73,8 @@ public final class EncoderSession implements AutoCloseable {
       };
       return new EncoderSession(owner, session, new String[] {name(enc.inputWordIds().op().name()),
           name(enc.inputMask().op().name()), name(enc.inputTypeIds().op().name())},
-          name(enc.sequenceOutput().op().name()), name(enc.pooledOutput().op().name()));
+          name(enc.sequenceOutput().op().name()), name(enc.pooledOutput().op().name()),
+          encoder.config().maxPositionEmbeddings());
     } catch (RuntimeException e) {
       if (session != null) session.close();
       graph.close();
@@ -85,7 +89,7 @@ public final class EncoderSession implements AutoCloseable {
     return new EncoderSession(bundle, bundle.session(),
         new String[] {in.get(BertEncoder.INPUT_WORD_IDS).name, in.get(BertEncoder.INPUT_MASK).name,
             in.get(BertEncoder.INPUT_TYPE_IDS).name},
-        out.get(BertEncoder.SEQUENCE_OUTPUT).name, out.get(BertEncoder.POOLED_OUTPUT).name);
+        out.get(BertEncoder.SEQUENCE_OUTPUT).name, out.get(BertEncoder.POOLED_OUTPUT).name, Integer.MAX_VALUE);
   }
 
   private static String name(String op) {
@@ -102,6 +106,10 @@ public final class EncoderSession implements AutoCloseable {
    * token types).
    */
   public Output run(int batch, int seqLen, int[] wordIds, int[] mask, int[] typeIds) {
+    if (seqLen > maxSeqLen) {
+      throw new IllegalArgumentException("sequences of " + seqLen + " tokens exceed the encoder's " + maxSeqLen
+          + " positions; truncate to at most max_position_embeddings");
+    }
     Shape shape = Shape.of(batch, seqLen);
     List<Tensor> inputs = new ArrayList<>(3);
     try {

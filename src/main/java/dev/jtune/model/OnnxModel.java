@@ -95,7 +95,9 @@ public final class OnnxModel {
     try {
       return new Reader(bytes).model(source);
     } catch (IOException | RuntimeException e) {
-      throw new JtuneException(source + ": not a readable ONNX model (" + e.getMessage() + ")", e);
+      String why = String.valueOf(e.getMessage());
+      int stop = why.indexOf(". ");
+      throw new JtuneException(source + ": not a readable ONNX model (" + (stop > 0 ? why.substring(0, stop) : why) + ")", e);
     }
   }
 

@@ -26,6 +26,9 @@ public final class TokenizerAsset {
    * maximum positions, after checking that its vocabulary fits the encoder's embedding table.
    */
   public static void writeNormalized(Path source, Path target, BertConfig config) throws IOException {
+    if (!Files.isRegularFile(source)) {
+      throw new JtuneException(source + ": tokenizer file not found; pass the tokenizer.json that ships with the model");
+    }
     JsonNode root;
     try {
       root = JSON.readTree(source.toFile());

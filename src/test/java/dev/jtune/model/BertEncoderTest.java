@@ -57,10 +57,17 @@ class BertEncoderTest {
     assertTrue(a.maxAbsDifference(c) > 0);
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(8));
+      // a head added after the encoder, as a trainer does; assign() runs its initializer too
+      var head = Ops.create(g).withName("head_kernel").variable(Ops.create(g).withInitScope().zeros(
+          Ops.create(g).withInitScope().constant(new long[] {TINY.hiddenSize(), 2}), TFloat32.class));
       try (Session s = new Session(g)) {
-        s.initialize();
         enc.assign(s, a);
         assertEquals(0, enc.readWeights(s).maxAbsDifference(a));
+        s.initialize(); // must not re-run the encoder's random initializers
+        assertEquals(0, enc.readWeights(s).maxAbsDifference(a));
+        try (Result r = s.runner().fetch(head).run()) {
+          assertEquals(0f, ((TFloat32) r.get(0)).getFloat(0, 0));
+        }
       }
     }
   }
