@@ -15,13 +15,14 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench bench-serve bench-serve-if-exported test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench bench-serve bench-serve-if-exported test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
 	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
+	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
 	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
 	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
 	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
@@ -88,6 +89,23 @@ BENCH_DATA ?= datasets/sotu
 bench: savedmodels datasets | $(JAR)
 	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
 
+# ---- export -------------------------------------------------------------------------------------
+# LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json
+LITERT := tools/litert/node_modules/@litertjs/core/package.json
+
+litert: $(LITERT)
+
+$(LITERT): tools/litert/package.json tools/litert/package-lock.json
+	cd tools/litert && npm ci --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
+export: $(JAR) $(LITERT)
+	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
+
+# TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx (same tokens), JSON
+bench-export: | $(JAR)
+	$(JTUNE) bench export --model exports/$(notdir $(RUN)) --data datasets/$(DATA) $(ARGS)
+
 # ---- scoring and serving -------------------------------------------------------------------------
 # The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
 EXPORT      ?= exports/$(notdir $(RUN))
@@ -120,7 +138,7 @@ bench-serve-if-exported: | $(JAR)
 bench: bench-serve-if-exported
 
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets savedmodels
+test: datasets savedmodels $(LITERT)
 	mvn -B test
 
 clean:
