@@ -164,7 +164,8 @@ public final class ModelBase implements AutoCloseable {
   private Map<String, TreeMap<Long, Path>> scan() {
     Map<String, TreeMap<Long, Path>> out = new TreeMap<>();
     try (Stream<Path> models = Files.list(base)) {
-      for (Path m : models.filter(Files::isDirectory).toList()) {
+      // hidden folders (staging, moved-away models) are not models
+      for (Path m : models.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
         TreeMap<Long, Path> versions = versions(m);
         if (!versions.isEmpty()) out.put(m.getFileName().toString(), versions);
       }

@@ -125,6 +125,24 @@ class HotReloadAndLoadTest {
   }
 
   @Test
+  void aModelFolderAddedWhileRunningIsServedAndARemovedOneIsUnloaded(@TempDir Path base) throws Exception {
+    ServingFixtures.genericModel(base, "first", 1);
+    ServeConfig cfg = ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ofMillis(100));
+    try (TfServingServer server = TfServingServer.start(cfg)) {
+      ServingFixtures.genericModel(base, "second", 7);
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (server.models().current("second").isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+      assertEquals(200, post(server, "/v1/models/second:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,1,1]]}").statusCode());
+      ServableVersion first = server.models().current("first").orElseThrow();
+      java.nio.file.Files.move(base.resolve("first"), base.resolve(".first-removed"));
+      while (server.models().current("first").isPresent() && System.nanoTime() < deadline) Thread.sleep(50);
+      assertEquals(404, post(server, "/v1/models/first:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,1,1]]}").statusCode());
+      assertTrue(first.isClosed(), "an unloaded model's bundle is closed");
+      assertEquals(List.of("second"), server.models().modelNames(), "hidden folders are not models");
+    }
+  }
+
+  @Test
   void thirtyTwoConcurrentClientsGetNoErrorsAndRequestsAreMergedIntoBatches(@TempDir Path base) throws Exception {
     ServingFixtures.textClassifier(base, "spam", 1, 11);
     BatchingConfig batching = new BatchingConfig(32, 2_000, 2, 1_000, false);
