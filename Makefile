@@ -21,7 +21,8 @@ help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
 	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
-	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA))"
+	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
+	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
 	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
 	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
 	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
@@ -136,6 +137,24 @@ bench-serve-if-exported: | $(JAR)
 	@if [ -d $(EXPORT) ]; then $(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json; \
 	else echo "bench serve skipped: no exported model in $(EXPORT) (make export)"; fi
 bench: bench-serve-if-exported
+
+# ---- training -----------------------------------------------------------------------------------
+# make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
+# one (config.json without metrics.json) is resumed from its last checkpoint.
+TRAIN_EVAL := $(RUN)/evaluation-$(DATA)-test.json
+
+train: $(TRAIN_EVAL)
+	@echo "trained classifier: $(RUN)/model   report: $(RUN)/report.md   test metrics: $(TRAIN_EVAL)"
+
+$(RUN)/metrics.json: | datasets/$(DATA)/prepare-report.json savedmodels/$(MODEL)/saved_model.pb $(JAR)
+	$(JTUNE) train --model savedmodels/$(MODEL) --data datasets/$(DATA) --out $(RUN) \
+	  $(if $(wildcard $(RUN)/config.json),--resume) $(ARGS)
+
+evaluate: $(TRAIN_EVAL)
+	@echo "evaluation: $(RUN)/evaluation-$(DATA)-test.md"
+
+$(TRAIN_EVAL): $(RUN)/metrics.json | $(JAR)
+	$(JTUNE) evaluate --run $(RUN) --data datasets/$(DATA)
 
 # ---- tests --------------------------------------------------------------------------------------
 test: datasets savedmodels $(LITERT)

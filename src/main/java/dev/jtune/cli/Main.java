@@ -11,8 +11,15 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Fine-tune BERT-style encoders with TensorFlow Java: prepare data, import, train, evaluate, export, serve.",
     subcommands = {
-      CommandLine.HelpCommand.class, PrepareCommand.class, ImportCommand.class, ExportCommand.class, ScoreCommand.class,
-      ServeCommand.class, BenchCommand.class
+      CommandLine.HelpCommand.class,
+      PrepareCommand.class,
+      ImportCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      ExportCommand.class,
+      ScoreCommand.class,
+      ServeCommand.class,
+      BenchCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors the user can fix (bad input, wrong option). */

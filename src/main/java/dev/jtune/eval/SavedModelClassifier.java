@@ -1,0 +1,160 @@
+package dev.jtune.eval;
+
+import dev.jtune.JtuneException;
+import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenBatch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A trained classifier loaded from its SavedModel folder ({@code runs/<run>/model/}): the
+ * {@code serving_default} function, the tokenizer and the label names from its assets. Scores token
+ * batches or raw texts. Owns the loaded bundle and the tokenizer: close it.
+ */
+public final class SavedModelClassifier implements AutoCloseable {
+  /** The head description saved as {@code assets/classifier.json}. */
+  public record Info(String pooling, int numLabels, List<String> labels, int maxSeqLen) {
+    public Info {
+      labels = List.copyOf(labels);
+      if (labels.size() != numLabels) throw new IllegalArgumentException(labels.size() + " labels for " + numLabels + " classes");
+    }
+  }
+
+  public static final String INFO_FILE = "classifier.json";
+
+  private final Path dir;
+  private final Info info;
+  private final SavedModelBundle bundle;
+  private final SessionFunction serving;
+  private final TextTokenizer tokenizer;
+
+  private SavedModelClassifier(Path dir, Info info, SavedModelBundle bundle, TextTokenizer tokenizer) {
+    this.dir = dir;
+    this.info = info;
+    this.bundle = bundle;
+    this.serving = bundle.function("serving_default");
+    this.tokenizer = tokenizer;
+  }
+
+  /** Loads a classifier folder; a folder that is not one is a {@link JtuneException}. */
+  public static SavedModelClassifier load(Path dir) {
+    Info info = readInfo(dir);
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      throw new JtuneException(dir + ": no saved_model.pb; pass the model/ folder of a training run");
+    }
+    TextTokenizer tokenizer = TextTokenizer.load(dir.resolve("assets").resolve("tokenizer.json"), info.maxSeqLen());
+    try {
+      return new SavedModelClassifier(dir, info, SavedModelBundle.load(dir.toString(), "serve"), tokenizer);
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  public static Info readInfo(Path dir) {
+    Path f = dir.resolve("assets").resolve(INFO_FILE);
+    try {
+      return JsonFiles.MAPPER.readValue(f.toFile(), Info.class);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new JtuneException(f + ": cannot read the classifier description (" + firstLine(e.getMessage())
+          + "); pass the model/ folder of a training run");
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Info info() {
+    return info;
+  }
+
+  public List<String> labels() {
+    return info.labels();
+  }
+
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** Logits [size * numLabels] of one token batch. */
+  public float[] logits(TokenBatch b) {
+    return run(b, "logits");
+  }
+
+  /** Probabilities [size * numLabels] of one token batch. */
+  public float[] probabilities(TokenBatch b) {
+    return run(b, "probabilities");
+  }
+
+  private float[] run(TokenBatch b, String output) {
+    Shape shape = Shape.of(b.size(), b.seqLen());
+    try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
+        TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
+        TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false))) {
+      Map<String, Tensor> in = Map.of("input_word_ids", ids, "input_mask", mask, "input_type_ids", types);
+      try (Result r = serving.call(in)) {
+        TFloat32 t = (TFloat32) r.get(output).orElseThrow();
+        float[] out = new float[(int) t.shape().size()];
+        t.copyTo(DataBuffers.of(out, false, false));
+        return out;
+      }
+    }
+  }
+
+  /**
+   * Scores labeled texts and counts (true, predicted) pairs; texts are tokenized once and batched by
+   * length so that batches pad little.
+   */
+  public ClassificationMetrics evaluate(List<String> texts, int[] truth, int batchSize) {
+    int n = texts.size(), c = info.numLabels();
+    List<int[]> ids = new ArrayList<>(n);
+    for (String t : texts) ids.add(tokenizer.encode(t));
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) order[i] = i;
+    Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
+    ConfusionMatrix m = new ConfusionMatrix(c);
+    double loss = 0;
+    for (int start = 0; start < n; start += batchSize) {
+      int end = Math.min(n, start + batchSize);
+      List<int[]> rows = new ArrayList<>();
+      for (int i = start; i < end; i++) rows.add(ids.get(order[i]));
+      float[] p = probabilities(TokenBatch.of(rows));
+      for (int i = start; i < end; i++) {
+        int r = i - start, best = 0;
+        for (int k = 1; k < c; k++) if (p[r * c + k] > p[r * c + best]) best = k;
+        int y = truth[order[i]];
+        m.add(y, best);
+        loss -= Math.log(Math.max(p[r * c + y], 1e-12));
+      }
+    }
+    return ClassificationMetrics.of(m, info.labels(), n == 0 ? Double.NaN : loss / n);
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse(s);
+  }
+
+  @Override
+  public void close() {
+    try {
+      bundle.close();
+    } finally {
+      tokenizer.close();
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.jtune.train;
+
+import dev.jtune.model.BertEncoder;
+import java.util.Random;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The classification head: {@code logits = pooled @ classifier/kernel + classifier/bias} and
+ * {@code probabilities = softmax(logits)}, plus the pooling that turns the encoder's token vectors
+ * into {@code pooled} ({@code cls} or {@code mean}, then the encoder's own dense pooler if it has one).
+ */
+public final class ClassifierHead {
+  public static final String KERNEL = "classifier/kernel";
+  public static final String BIAS = "classifier/bias";
+  public static final String LOGITS = "logits";
+  public static final String PROBABILITIES = "probabilities";
+  private static final double INIT_STDDEV = 0.02;
+
+  private final Variable<TFloat32> kernel;
+  private final Variable<TFloat32> bias;
+  private final Operand<TFloat32> logits;
+  private final Operand<TFloat32> probabilities;
+
+  private ClassifierHead(Variable<TFloat32> kernel, Variable<TFloat32> bias, Operand<TFloat32> logits, Operand<TFloat32> probabilities) {
+    this.kernel = kernel;
+    this.bias = bias;
+    this.logits = logits;
+    this.probabilities = probabilities;
+  }
+
+  /** The vector the head classifies: [CLS] or masked mean, then the encoder's dense pooler if any. */
+  public static Operand<TFloat32> pooled(BertEncoder encoder, String pooling) {
+    Operand<TFloat32> pooled = switch (pooling) {
+      case "cls" -> encoder.clsOutput();
+      case "mean" -> encoder.meanOutput();
+      default -> throw new IllegalArgumentException("pooling must be cls or mean, got " + pooling);
+    };
+    return encoder.applyPooler(pooled);
+  }
+
+  /**
+   * Adds the head over {@code features} [batch, hidden]. The kernel starts from a truncated normal
+   * drawn in Java from {@code seed}, so the same seed gives the same head on every platform.
+   */
+  public static ClassifierHead build(Ops tf, Operand<TFloat32> features, int hidden, int numLabels, long seed) {
+    Ops scope = tf.withSubScope("classifier");
+    float[] init = new float[hidden * numLabels];
+    Random r = new Random(seed);
+    for (int i = 0; i < init.length; i++) {
+      double g;
+      do {
+        g = r.nextGaussian();
+      } while (Math.abs(g) > 2); // truncated at two standard deviations, as BERT initializes
+      init[i] = (float) (g * INIT_STDDEV);
+    }
+    Variable<TFloat32> kernel;
+    try (TFloat32 k = TFloat32.tensorOf(Shape.of(hidden, numLabels), DataBuffers.of(init, true, false))) {
+      kernel = scope.withName("kernel").variable(scope.withInitScope().constant(k));
+    }
+    Variable<TFloat32> bias = scope.withName("bias").variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
+    Operand<TFloat32> logits = tf.withName(LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
+    Operand<TFloat32> probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
+    return new ClassifierHead(kernel, bias, logits, probabilities);
+  }
+
+  public Variable<TFloat32> kernel() {
+    return kernel;
+  }
+
+  public Variable<TFloat32> bias() {
+    return bias;
+  }
+
+  public Operand<TFloat32> logits() {
+    return logits;
+  }
+
+  public Operand<TFloat32> probabilities() {
+    return probabilities;
+  }
+}

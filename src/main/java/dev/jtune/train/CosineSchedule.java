@@ -1,0 +1,22 @@
+package dev.jtune.train;
+
+/**
+ * Linear warmup to {@code peak}, then half a cosine from {@code peak} down to {@code min}:
+ * with {@code p = (step - warmupSteps) / (totalSteps - warmupSteps)},
+ * {@code rate = min + (peak - min) * (1 + cos(pi * p)) / 2}, and {@code min} from {@code totalSteps} on.
+ */
+public record CosineSchedule(double peak, double min, long warmupSteps, long totalSteps)
+    implements LearningRateSchedule {
+  public CosineSchedule {
+    LearningRateSchedule.check(peak, min, warmupSteps);
+    if (totalSteps < warmupSteps) throw new IllegalArgumentException("total steps " + totalSteps + " < warmup steps " + warmupSteps);
+  }
+
+  @Override
+  public double rate(long step) {
+    if (step < warmupSteps) return peak * LearningRateSchedule.warmupFactor(step, warmupSteps);
+    if (step >= totalSteps) return min;
+    double progress = (double) (step - warmupSteps) / (totalSteps - warmupSteps);
+    return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
+  }
+}

@@ -1,0 +1,243 @@
+package dev.jtune.train;
+
+import dev.jtune.data.TokenBatch;
+import dev.jtune.model.BertConfig;
+import dev.jtune.model.BertEncoder;
+import dev.jtune.model.EncoderWeights;
+import dev.jtune.eval.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.IntConsumer;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Pooled encoder features of every example of a split, computed once by a frozen encoder and then
+ * reused by every epoch: the head trains on [batch, hidden] rows instead of re-running the encoder.
+ * Features are stored in a file named by {@link #key} (so later runs with the same encoder, pooling
+ * and tokens skip the encoder entirely) and read into memory up to a budget, memory-mapped beyond.
+ */
+public final class FeatureCache {
+  private final int hidden;
+  private final int rows;
+  private final float[] memory; // null when spilled
+  private final List<FloatBuffer> chunks; // mapped file chunks when spilled
+  private final int rowsPerChunk;
+
+  private FeatureCache(int hidden, int rows, float[] memory, List<FloatBuffer> chunks, int rowsPerChunk) {
+    this.hidden = hidden;
+    this.rows = rows;
+    this.memory = memory;
+    this.chunks = chunks;
+    this.rowsPerChunk = rowsPerChunk;
+  }
+
+  public int hidden() {
+    return hidden;
+  }
+
+  public int rows() {
+    return rows;
+  }
+
+  public boolean spilled() {
+    return memory == null;
+  }
+
+  /** The features of the given examples, row-major [indices.length, hidden]. */
+  public float[] rows(int[] indices) {
+    float[] out = new float[indices.length * hidden];
+    for (int i = 0; i < indices.length; i++) {
+      int r = indices[i];
+      if (memory != null) {
+        System.arraycopy(memory, r * hidden, out, i * hidden, hidden);
+      } else {
+        FloatBuffer chunk = chunks.get(r / rowsPerChunk).duplicate();
+        chunk.position((r % rowsPerChunk) * hidden);
+        chunk.get(out, i * hidden, hidden);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The cache file name for these examples: a SHA-256 over the encoder's weights digest, the pooling
+   * and every token id, so a file is reused only for exactly the same encoder, pooling and tokens.
+   */
+  public static String key(String encoderDigest, String pooling, List<int[]> tokenIds) {
+    MessageDigest md = sha256();
+    md.update(encoderDigest.getBytes(StandardCharsets.UTF_8));
+    md.update(pooling.getBytes(StandardCharsets.UTF_8));
+    ByteBuffer b = ByteBuffer.allocate(4 * 1024);
+    for (int[] ids : tokenIds) {
+      if (b.remaining() < 4 * (ids.length + 1)) {
+        md.update(b.array(), 0, b.position());
+        b.clear();
+      }
+      if (b.remaining() < 4 * (ids.length + 1)) b = ByteBuffer.allocate(4 * (ids.length + 1));
+      b.putInt(ids.length);
+      for (int id : ids) b.putInt(id);
+    }
+    md.update(b.array(), 0, b.position());
+    return HexFormat.of().formatHex(md.digest()).substring(0, 32);
+  }
+
+  /** A digest of an encoder's architecture and weight values. */
+  public static String encoderDigest(BertConfig config, EncoderWeights weights) {
+    MessageDigest md = sha256();
+    md.update(config.toJson().getBytes(StandardCharsets.UTF_8));
+    for (String name : new java.util.TreeSet<>(weights.names())) {
+      md.update(name.getBytes(StandardCharsets.UTF_8));
+      float[] v = weights.get(name).values();
+      ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(v);
+      md.update(b.array());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Opens a cache file of {@code rows} x {@code hidden} floats if it exists with that size: read into
+   * memory when it fits {@code memoryBytes}, otherwise memory-mapped.
+   */
+  public static Optional<FeatureCache> open(Path file, int rows, int hidden, long memoryBytes) {
+    long bytes = (long) rows * hidden * 4;
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) != bytes) return Optional.empty();
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        if (bytes <= memoryBytes) {
+          float[] memory = new float[rows * hidden];
+          ByteBuffer buf = ByteBuffer.allocate((int) Math.min(bytes, 1 << 26)).order(ByteOrder.LITTLE_ENDIAN);
+          int filled = 0;
+          while (filled < memory.length) {
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), (long) (memory.length - filled) * 4));
+            while (buf.hasRemaining()) {
+              if (ch.read(buf) < 0) throw new IOException("unexpected end of " + file);
+            }
+            buf.flip();
+            int n = buf.remaining() / 4;
+            buf.asFloatBuffer().get(memory, filled, n);
+            filled += n;
+          }
+          return Optional.of(new FeatureCache(hidden, rows, memory, List.of(), 1));
+        }
+        int rowsPerChunk = Math.max(1, (1 << 30) / (hidden * 4));
+        List<FloatBuffer> chunks = new ArrayList<>();
+        for (long first = 0; first < rows; first += rowsPerChunk) {
+          long count = Math.min(rowsPerChunk, rows - first);
+          chunks.add(ch.map(FileChannel.MapMode.READ_ONLY, first * hidden * 4, count * hidden * 4)
+              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+        }
+        return Optional.of(new FeatureCache(hidden, rows, null, chunks, rowsPerChunk));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read feature cache " + file, e);
+    }
+  }
+
+  /** A frozen encoder in its own graph that turns token ids into pooled features. */
+  public static final class Extractor implements AutoCloseable {
+    private final Graph graph;
+    private final Session session;
+    private final BertEncoder encoder;
+    private final Operand<TFloat32> pooled;
+
+    public Extractor(BertConfig config, EncoderWeights weights, String pooling) {
+      graph = new Graph();
+      try {
+        encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
+        pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, pooling));
+        session = new Session(graph);
+        session.initialize();
+        encoder.assign(session, weights);
+      } catch (RuntimeException e) {
+        graph.close();
+        throw e;
+      }
+    }
+
+    /**
+     * Computes the features of every example into {@code file} (row i = example i, float32
+     * little-endian), batched by length so each batch pads only to its own longest row. The file is
+     * written under a temporary name and renamed when complete. {@code progress} gets the number of
+     * examples done after each batch.
+     */
+    public void extract(List<int[]> tokenIds, int batchSize, Path file, IntConsumer progress) {
+      int n = tokenIds.size();
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) order[i] = i;
+      Arrays.sort(order, Comparator.comparingInt(i -> tokenIds.get(i).length));
+      AtomicFiles.write(file, tmp -> {
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          int h = encoder.config().hiddenSize(), done = 0;
+          for (int start = 0; start < n; start += batchSize) {
+            int end = Math.min(n, start + batchSize);
+            List<int[]> batch = new ArrayList<>();
+            for (int i = start; i < end; i++) batch.add(tokenIds.get(order[i]));
+            float[] out = run(TokenBatch.of(batch));
+            ByteBuffer row = ByteBuffer.allocate(h * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = start; i < end; i++) {
+              row.clear();
+              row.asFloatBuffer().put(out, (i - start) * h, h);
+              channel.write(row, (long) order[i] * h * 4);
+            }
+            done += end - start;
+            if (progress != null) progress.accept(done);
+          }
+        }
+      });
+    }
+
+    private float[] run(TokenBatch b) {
+      Shape shape = Shape.of(b.size(), b.seqLen());
+      try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
+          TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
+          TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false));
+          Result r = session.runner().feed(encoder.inputWordIds(), ids).feed(encoder.inputMask(), mask)
+              .feed(encoder.inputTypeIds(), types).fetch(pooled).run()) {
+        TFloat32 t = (TFloat32) r.get(0);
+        float[] out = new float[(int) t.shape().size()];
+        t.copyTo(DataBuffers.of(out, false, false));
+        return out;
+      }
+    }
+
+    @Override
+    public void close() {
+      session.close();
+      graph.close();
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.jtune.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.jtune.JtuneException;
+import dev.jtune.data.LabeledText;
+import dev.jtune.data.PreparedDataset;
+import dev.jtune.data.TextTokenizer;
+import dev.jtune.eval.JsonFiles;
+import dev.jtune.model.EncoderSavedModel;
+import dev.jtune.model.PretrainedEncoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Training throughput on real texts for the three freezing strategies (frozen encoder with feature
+ * cache, top 2 layers unfrozen, everything unfrozen), with the process's resident memory after each.
+ * Modes run in that order in one process, so the peak RSS read after the frozen mode is the frozen
+ * mode's own peak.
+ */
+public final class TrainingBenchmark {
+  /** What to measure on. */
+  public record Config(Path model, Path data, String split, int texts, int batchSize, int maxSeqLen, int cachedEpochs,
+      List<String> modes) {
+    public Config {
+      if (texts < batchSize) throw new JtuneException("--texts " + texts + " must be at least --batch-size " + batchSize);
+      for (String m : modes) {
+        if (!List.of("frozen", "top2", "all").contains(m)) throw new JtuneException("unknown mode '" + m + "' (frozen, top2, all)");
+      }
+    }
+  }
+
+  private TrainingBenchmark() {}
+
+  /** Runs every mode and returns the report as a JSON-ready map. */
+  public static Map<String, Object> run(Config c, Path workDir) {
+    EncoderSavedModel encoder = EncoderSavedModel.load(c.model());
+    PretrainedEncoder pretrained = encoder.pretrained();
+    PreparedDataset data = PreparedDataset.load(c.data());
+    List<LabeledText> rows = data.split(c.split());
+    if (rows.size() < c.texts()) throw new JtuneException(c.data() + ": split " + c.split() + " has only " + rows.size() + " texts");
+    EncodedSplit train, val;
+    try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), c.maxSeqLen())) {
+      train = TrainingRun.encode(tok, rows.subList(0, c.texts()));
+      val = TrainingRun.encode(tok, rows.subList(0, Math.min(c.batchSize(), rows.size())));
+    }
+    double meanTokens = train.tokenIds().stream().mapToInt(t -> t.length).average().orElse(0);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("model", c.model().toString());
+    report.put("data", c.data() + " (" + c.split() + ")");
+    report.put("texts", c.texts());
+    report.put("mean_tokens", Math.round(meanTokens * 10) / 10.0);
+    report.put("batch_size", c.batchSize());
+    report.put("max_seq_len", c.maxSeqLen());
+    report.put("threads", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> modes = new LinkedHashMap<>();
+    for (String mode : c.modes()) {
+      Map<String, Object> o = new LinkedHashMap<>(Map.of(
+          "model", c.model().toString(), "data", c.data().toString(), "tokens.max_seq_len", c.maxSeqLen(),
+          "loop.batch_size", c.batchSize(), "validation.patience", 0, "cache.dir", workDir.resolve("cache-" + mode).toString()));
+      switch (mode) {
+        case "frozen" -> o.put("loop.epochs", c.cachedEpochs());
+        case "top2" -> o.put("freeze.unfreeze_top", 2);
+        default -> o.put("freeze.unfreeze_all", true);
+      }
+      if (!mode.equals("frozen")) o.put("loop.epochs", 1);
+      TrainingConfig config = TrainingConfig.resolve(null, o);
+      Trainer.Result r = new Trainer(config, pretrained.config(), pretrained.weights(), data.labels(),
+          workDir.resolve("run-" + mode), false).train(train, val, false);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("trained_parameters", r.trainedParameters());
+      List<Double> epochs = r.epochSeconds();
+      if (r.usedFeatureCache()) {
+        m.put("feature_cache_seconds", round(r.cacheSeconds()));
+        m.put("first_epoch_seconds", round(r.cacheSeconds() + epochs.get(0)));
+        double later = epochs.subList(1, epochs.size()).stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        m.put("later_epoch_seconds", round(later));
+        m.put("first_epoch_seq_per_s", round(c.texts() / (r.cacheSeconds() + epochs.get(0))));
+        m.put("later_epoch_seq_per_s", round(c.texts() / later));
+      } else {
+        m.put("epoch_seconds", round(epochs.get(0)));
+        m.put("train_seq_per_s", round(c.texts() / epochs.get(0)));
+      }
+      m.put("rss_mb", statusKb("VmRSS") / 1024);
+      m.put("peak_rss_mb_so_far", statusKb("VmHWM") / 1024);
+      modes.put(mode, m);
+    }
+    report.put("modes", modes);
+    return report;
+  }
+
+  public static String toJson(Map<String, Object> report) {
+    try {
+      return JsonFiles.MAPPER.writeValueAsString(report);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static long statusKb(String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(key + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+      return -1;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,344 @@
+package dev.jtune.train;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jtune.JtuneException;
+import dev.jtune.eval.JsonFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything that defines a fine-tuning run, grouped by concern. Each field carries its help text
+ * ({@link JsonPropertyDescription}), which {@link #describe()} lists for the CLI and the docs. The
+ * JSON form (snake_case) is both the config-file format and the {@code config.json} a run saves.
+ * Defaults train a frozen-encoder classifier quickly; every value is validated on construction.
+ */
+public record TrainingConfig(
+    @JsonPropertyDescription("encoder SavedModel folder (savedmodels/<name>)") String model,
+    @JsonPropertyDescription("prepared dataset folder (datasets/<name>) with train/val/test.csv and labels.txt") String data,
+    @JsonPropertyDescription("tokenization") Tokens tokens,
+    @JsonPropertyDescription("classifier head") Head head,
+    @JsonPropertyDescription("loss function") Loss loss,
+    @JsonPropertyDescription("which encoder variables train") Freeze freeze,
+    @JsonPropertyDescription("AdamW optimizer") Optimizer optimizer,
+    @JsonPropertyDescription("learning-rate schedule") Schedule schedule,
+    @JsonPropertyDescription("training loop") Loop loop,
+    @JsonPropertyDescription("validation, early stopping and best checkpoint") Validation validation,
+    @JsonPropertyDescription("encoder feature cache (only used when the encoder is fully frozen)") Cache cache) {
+
+  /** Tokenization settings. */
+  public record Tokens(
+      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated") int maxSeqLen,
+      @JsonPropertyDescription("group training batches by token length so each batch pads little") boolean lengthBucketing) {
+    public Tokens {
+      require(maxSeqLen >= 3, "tokens.max_seq_len", maxSeqLen, "must be >= 3");
+    }
+  }
+
+  /** The classifier head on top of the encoder. */
+  public record Head(
+      @JsonPropertyDescription("how token vectors become one vector: cls (first token) or mean (mask-weighted mean)") String pooling,
+      @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout) {
+    public Head {
+      require(Set.of("cls", "mean").contains(pooling), "head.pooling", pooling, "must be cls or mean");
+      require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
+    }
+  }
+
+  /** Loss settings. */
+  public record Loss(
+      @JsonPropertyDescription("class weights: none, balanced (inverse class frequency in train) or a list with one weight per label") Object classWeights,
+      @JsonPropertyDescription("label smoothing epsilon: targets become (1 - eps) * one_hot + eps / num_labels") double labelSmoothing) {
+    public Loss {
+      if (classWeights == null) classWeights = "none";
+      boolean ok = "none".equals(classWeights) || "balanced".equals(classWeights)
+          || (classWeights instanceof List<?> l && l.stream().allMatch(v -> v instanceof Number n && n.doubleValue() > 0));
+      require(ok, "loss.class_weights", classWeights, "must be none, balanced or a list of positive numbers");
+      require(labelSmoothing >= 0 && labelSmoothing < 1, "loss.label_smoothing", labelSmoothing, "must be in [0, 1)");
+    }
+  }
+
+  /** Freezing strategy. */
+  public record Freeze(
+      @JsonPropertyDescription("train the top K transformer layers too (0 = encoder frozen, only the head trains)") int unfreezeTop,
+      @JsonPropertyDescription("train every encoder layer (and the pooler)") boolean unfreezeAll,
+      @JsonPropertyDescription("with unfreeze_all: also train the embeddings (large dense gradient)") boolean trainEmbeddings) {
+    public Freeze {
+      require(unfreezeTop >= 0, "freeze.unfreeze_top", unfreezeTop, "must be >= 0");
+      require(!(unfreezeAll && unfreezeTop > 0), "freeze.unfreeze_top", unfreezeTop, "cannot be combined with unfreeze_all");
+      require(!trainEmbeddings || unfreezeAll, "freeze.train_embeddings", trainEmbeddings, "needs unfreeze_all");
+    }
+
+    /** True when no encoder variable trains (the feature cache can be used). */
+    public boolean encoderFrozen() {
+      return unfreezeTop == 0 && !unfreezeAll;
+    }
+  }
+
+  /** AdamW settings. */
+  public record Optimizer(
+      @JsonPropertyDescription("peak learning rate of the classifier head") double learningRate,
+      @JsonPropertyDescription("peak learning rate of unfrozen encoder variables") double encoderLearningRate,
+      @JsonPropertyDescription("decoupled weight decay (not applied to biases and LayerNorm)") double weightDecay,
+      @JsonPropertyDescription("Adam beta1") double beta1,
+      @JsonPropertyDescription("Adam beta2") double beta2,
+      @JsonPropertyDescription("Adam epsilon") double epsilon,
+      @JsonPropertyDescription("clip gradients to this global L2 norm (0 = no clipping)") double maxGradNorm) {
+    public Optimizer {
+      require(learningRate > 0, "optimizer.learning_rate", learningRate, "must be > 0");
+      require(encoderLearningRate > 0, "optimizer.encoder_learning_rate", encoderLearningRate, "must be > 0");
+      require(weightDecay >= 0, "optimizer.weight_decay", weightDecay, "must be >= 0");
+      require(beta1 >= 0 && beta1 < 1, "optimizer.beta1", beta1, "must be in [0, 1)");
+      require(beta2 >= 0 && beta2 < 1, "optimizer.beta2", beta2, "must be in [0, 1)");
+      require(epsilon > 0, "optimizer.epsilon", epsilon, "must be > 0");
+      require(maxGradNorm >= 0, "optimizer.max_grad_norm", maxGradNorm, "must be >= 0");
+    }
+  }
+
+  /** Learning-rate schedule (see {@link LearningRateSchedule}). */
+  public record Schedule(
+      @JsonPropertyDescription("constant, linear (decay to min_learning_rate) or cosine") String kind,
+      @JsonPropertyDescription("warmup length in optimizer steps (-1 = use warmup_ratio)") int warmupSteps,
+      @JsonPropertyDescription("warmup length as a fraction of all optimizer steps (when warmup_steps = -1)") double warmupRatio,
+      @JsonPropertyDescription("learning rate reached at the end of linear/cosine decay, as a fraction of each peak") double minLearningRateRatio) {
+    public Schedule {
+      require(Set.of("constant", "linear", "cosine").contains(kind), "schedule.kind", kind, "must be constant, linear or cosine");
+      require(warmupSteps >= -1, "schedule.warmup_steps", warmupSteps, "must be >= 0 (or -1)");
+      require(warmupRatio >= 0 && warmupRatio <= 1, "schedule.warmup_ratio", warmupRatio, "must be in [0, 1]");
+      require(minLearningRateRatio >= 0 && minLearningRateRatio <= 1, "schedule.min_learning_rate_ratio", minLearningRateRatio, "must be in [0, 1]");
+    }
+  }
+
+  /** Training loop settings. */
+  public record Loop(
+      @JsonPropertyDescription("passes over the train split (0 = auto: 30 on cached features of a frozen encoder, 3 otherwise)") int epochs,
+      @JsonPropertyDescription("stop after this many optimizer steps (-1 = run all epochs)") long maxSteps,
+      @JsonPropertyDescription("examples per micro-batch") int batchSize,
+      @JsonPropertyDescription("micro-batches whose gradients are summed into one optimizer step") int gradAccumulation,
+      @JsonPropertyDescription("seed for head initialization, data order and dropout (same seed + data = same metrics)") long seed,
+      @JsonPropertyDescription("write a resumable checkpoint every N optimizer steps (0 = at every validation only)") int checkpointEverySteps) {
+    public Loop {
+      require(epochs >= 0, "loop.epochs", epochs, "must be >= 1 (or 0 = auto)");
+      require(maxSteps == -1 || maxSteps >= 1, "loop.max_steps", maxSteps, "must be >= 1 (or -1)");
+      require(batchSize >= 1, "loop.batch_size", batchSize, "must be >= 1");
+      require(gradAccumulation >= 1, "loop.grad_accumulation", gradAccumulation, "must be >= 1");
+      require(checkpointEverySteps >= 0, "loop.checkpoint_every_steps", checkpointEverySteps, "must be >= 0");
+    }
+  }
+
+  /** Validation and early stopping. */
+  public record Validation(
+      @JsonPropertyDescription("validate every N optimizer steps (0 = at the end of every epoch)") int everySteps,
+      @JsonPropertyDescription("examples per batch when evaluating") int batchSize,
+      @JsonPropertyDescription("metric that picks the best checkpoint: macro_f1, accuracy or loss") String metric,
+      @JsonPropertyDescription("stop after this many validations without improvement (0 = never stop early)") int patience) {
+    public Validation {
+      require(everySteps >= 0, "validation.every_steps", everySteps, "must be >= 0");
+      require(batchSize >= 1, "validation.batch_size", batchSize, "must be >= 1");
+      require(Set.of("macro_f1", "accuracy", "loss").contains(metric), "validation.metric", metric, "must be macro_f1, accuracy or loss");
+      require(patience >= 0, "validation.patience", patience, "must be >= 0");
+    }
+  }
+
+  /** Feature cache of the frozen encoder's pooled vectors. */
+  public record Cache(
+      @JsonPropertyDescription("cache frozen-encoder features: auto (when the encoder is frozen) or off") String features,
+      @JsonPropertyDescription("read cached features into memory up to this many MB, memory-map larger caches") int memoryMb,
+      @JsonPropertyDescription("folder of feature files shared by runs (empty = .feature-cache next to the run folder)") String dir) {
+    public Cache {
+      require(Set.of("auto", "off").contains(features), "cache.features", features, "must be auto or off");
+      require(memoryMb >= 0, "cache.memory_mb", memoryMb, "must be >= 0");
+      if (dir == null) dir = "";
+    }
+  }
+
+  public TrainingConfig {
+    require(model != null && !model.isBlank(), "model", model, "must name an encoder SavedModel folder");
+    require(data != null && !data.isBlank(), "data", data, "must name a prepared dataset folder");
+    java.util.Objects.requireNonNull(tokens, "tokens");
+    java.util.Objects.requireNonNull(head, "head");
+    java.util.Objects.requireNonNull(loss, "loss");
+    java.util.Objects.requireNonNull(freeze, "freeze");
+    java.util.Objects.requireNonNull(optimizer, "optimizer");
+    java.util.Objects.requireNonNull(schedule, "schedule");
+    java.util.Objects.requireNonNull(loop, "loop");
+    java.util.Objects.requireNonNull(validation, "validation");
+    java.util.Objects.requireNonNull(cache, "cache");
+    if (loop.epochs() == 0) {
+      // epochs on cached features cost a fraction of a second; epochs through the encoder cost minutes
+      int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
+      loop = new Loop(auto, loop.maxSteps(), loop.batchSize(), loop.gradAccumulation(), loop.seed(), loop.checkpointEverySteps());
+    }
+  }
+
+  /** Epochs chosen by {@code loop.epochs = 0} on cached features of a frozen encoder. */
+  public static final int AUTO_EPOCHS_CACHED = 30;
+  /** Epochs chosen by {@code loop.epochs = 0} when batches run through the encoder. */
+  public static final int AUTO_EPOCHS_ENCODER = 3;
+
+  /** Defaults: frozen encoder + cached features, mean pooling, AdamW (head 1e-2) with linear decay, auto epochs. */
+  public static TrainingConfig defaults() {
+    return new TrainingConfig(
+        "savedmodels/all-minilm-l6-v2",
+        "datasets/spamassassin",
+        new Tokens(128, true),
+        new Head("mean", 0.1),
+        new Loss("none", 0.0),
+        new Freeze(0, false, false),
+        new Optimizer(1e-2, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
+        new Schedule("linear", -1, 0.06, 0.0),
+        new Loop(0, -1, 32, 1, 42, 0),
+        new Validation(0, 64, "macro_f1", 3),
+        new Cache("auto", 1024, ""));
+  }
+
+  /** True when the encoder's features can be computed once and cached. */
+  public boolean usesFeatureCache() {
+    return freeze.encoderFrozen() && cache.features().equals("auto");
+  }
+
+  /**
+   * The effective config: defaults, overlaid by the JSON file (if any), overlaid by {@code overrides}
+   * (dotted snake_case keys such as {@code optimizer.learning_rate}; values as JSON scalars or strings).
+   */
+  public static TrainingConfig resolve(Path file, Map<String, ?> overrides) {
+    ObjectNode tree = defaultTree();
+    if (file != null) {
+      JsonNode fromFile;
+      try {
+        fromFile = JsonFiles.MAPPER.readTree(Files.readString(file));
+      } catch (IOException e) {
+        throw new JtuneException(file + ": cannot read config: " + firstLine(e.getMessage()));
+      }
+      if (!(fromFile instanceof ObjectNode obj)) throw new JtuneException(file + ": a training config must be a JSON object");
+      merge(tree, obj, file.toString(), "");
+    }
+    for (Map.Entry<String, ?> e : overrides.entrySet()) set(tree, e.getKey(), e.getValue());
+    return fromTree(tree, file == null ? "config" : file.toString());
+  }
+
+  /** Reads a config written by {@link #write} (e.g. a run's config.json). */
+  public static TrainingConfig read(Path file) {
+    return resolve(file, Map.of());
+  }
+
+  public void write(Path file) {
+    JsonFiles.write(file, this);
+  }
+
+  public String toJson() {
+    try {
+      return JsonFiles.MAPPER.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One config field: dotted key, default value (as JSON) and help text. */
+  public record Field(String key, String defaultValue, String help) {
+    @Override
+    public String toString() {
+      return String.format("%-34s %-16s %s", key, defaultValue, help);
+    }
+  }
+
+  /** Every leaf field with its default and help text, in declaration order. */
+  public static List<Field> describe() {
+    List<Field> out = new ArrayList<>();
+    describe(TrainingConfig.class, "", defaultTree(), out);
+    return out;
+  }
+
+  /** The defaults as JSON, with auto values still unresolved (they depend on the final settings). */
+  private static ObjectNode defaultTree() {
+    ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
+    ((ObjectNode) tree.get("loop")).put("epochs", 0);
+    return tree;
+  }
+
+  private static void describe(Class<?> type, String prefix, JsonNode defaults, List<Field> out) {
+    for (var c : type.getRecordComponents()) {
+      String key = snake(c.getName());
+      // the annotation is propagated to the accessor, not kept on the record component
+      JsonPropertyDescription d = c.getAccessor().getAnnotation(JsonPropertyDescription.class);
+      String help = d == null ? "" : d.value();
+      if (c.getType().isRecord()) {
+        describe(c.getType(), prefix + key + ".", defaults.get(key), out);
+      } else {
+        out.add(new Field(prefix + key, defaults.get(key).toString(), help));
+      }
+    }
+  }
+
+  private static String snake(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static void merge(ObjectNode into, ObjectNode from, String source, String prefix) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode current = into.get(e.getKey());
+      if (current == null) {
+        throw new JtuneException(source + ": unknown field '" + prefix + e.getKey() + "' (see jtune train --list-options)");
+      }
+      if (current instanceof ObjectNode cur && e.getValue() instanceof ObjectNode sub) {
+        merge(cur, sub, source, prefix + e.getKey() + ".");
+      } else {
+        into.set(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  private static void set(ObjectNode tree, String dottedKey, Object value) {
+    String[] parts = dottedKey.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      if (!(node.get(parts[i]) instanceof ObjectNode next)) {
+        throw new JtuneException("unknown config field '" + dottedKey + "' (see jtune train --list-options)");
+      }
+      node = next;
+    }
+    String leaf = parts[parts.length - 1];
+    if (!node.has(leaf) || node.get(leaf).isObject()) {
+      throw new JtuneException("unknown config field '" + dottedKey + "' (see jtune train --list-options)");
+    }
+    JsonNode v;
+    if (value instanceof String s && (!node.get(leaf).isTextual() || s.startsWith("["))) {
+      try {
+        v = JsonFiles.MAPPER.readTree(s); // numbers, booleans, lists given as text on the command line
+      } catch (JsonProcessingException e) {
+        v = JsonFiles.MAPPER.getNodeFactory().textNode(s);
+      }
+    } else {
+      v = JsonFiles.MAPPER.valueToTree(value);
+    }
+    node.set(leaf, v);
+  }
+
+  private static TrainingConfig fromTree(ObjectNode tree, String source) {
+    try {
+      return JsonFiles.MAPPER.treeToValue(tree, TrainingConfig.class);
+    } catch (JsonProcessingException e) {
+      Throwable c = e;
+      while (c.getCause() != null) c = c.getCause();
+      if (c instanceof JtuneException j) throw new JtuneException(source + ": " + j.getMessage());
+      throw new JtuneException(source + ": invalid training config: " + firstLine(e.getOriginalMessage()));
+    }
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse(s);
+  }
+
+  private static void require(boolean ok, String field, Object value, String rule) {
+    if (!ok) throw new JtuneException("training config field " + field + " = " + value + ": " + rule);
+  }
+}

@@ -1,0 +1,246 @@
+package dev.jtune.train;
+
+import dev.jtune.JtuneException;
+import dev.jtune.data.LabeledText;
+import dev.jtune.data.PreparedDataset;
+import dev.jtune.data.TextTokenizer;
+import dev.jtune.eval.AtomicFiles;
+import dev.jtune.eval.ChartWriter;
+import dev.jtune.eval.ClassificationMetrics;
+import dev.jtune.eval.EvaluationReport;
+import dev.jtune.eval.JsonFiles;
+import dev.jtune.eval.SavedModelClassifier;
+import dev.jtune.model.BertConfig;
+import dev.jtune.model.EncoderSavedModel;
+import dev.jtune.model.PretrainedEncoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.tensorflow.TensorFlow;
+
+/**
+ * One fine-tuning run from folders to folder: reads the encoder SavedModel and the prepared dataset,
+ * checks that they fit, tokenizes, trains with {@link Trainer}, exports the classifier and evaluates
+ * it on the test split, and fills the run folder:
+ *
+ * <pre>
+ * runs/&lt;run&gt;/config.json       effective training config
+ *             metrics.json      best validation and test metrics, timings
+ *             history.csv       one row per validation
+ *             report.md         summary, per-class tables, confusion matrix
+ *             provenance.json   dataset hash, encoder, versions
+ *             loss.png metrics.png learning_rate.png confusion_matrix.png
+ *             checkpoints/      last.ckpt (resume) and best.ckpt
+ *             model/            inference SavedModel + assets (the trained classifier)
+ * </pre>
+ */
+public final class TrainingRun {
+  public static final String MODEL_DIR = "model";
+
+  /** Where the results are, and the headline numbers. */
+  public record Summary(Path runDir, ClassificationMetrics validation, ClassificationMetrics test, double trainSeconds) {}
+
+  private TrainingRun() {}
+
+  /** Trains per {@code config} into {@code runDir}; with {@code resume}, continues an interrupted run there. */
+  public static Summary run(TrainingConfig config, Path runDir, boolean resume, boolean progress) {
+    long t0 = System.nanoTime();
+    Path modelDir = Path.of(config.model()), dataDir = Path.of(config.data());
+    Path configFile = runDir.resolve("config.json");
+    if (Files.exists(configFile)) {
+      if (!resume) {
+        throw new JtuneException(runDir + " already holds a run; pass --resume to continue it or choose another --out");
+      }
+      TrainingConfig saved = TrainingConfig.read(configFile);
+      if (!saved.equals(config)) {
+        throw new JtuneException(configFile + ": differs from the requested config; resume with the same options (or "
+            + "--config " + configFile + ")");
+      }
+    }
+    EncoderSavedModel encoder = EncoderSavedModel.load(modelDir);
+    PretrainedEncoder pretrained = encoder.pretrained();
+    BertConfig bert = pretrained.config();
+    if (config.tokens().maxSeqLen() > bert.maxPositionEmbeddings()) {
+      throw new JtuneException("tokens.max_seq_len " + config.tokens().maxSeqLen() + " is above the "
+          + bert.maxPositionEmbeddings() + " positions of " + modelDir + "; use --max-seq-len "
+          + bert.maxPositionEmbeddings() + " or less");
+    }
+    int top = config.freeze().unfreezeTop();
+    if (top > bert.numHiddenLayers()) {
+      throw new JtuneException("freeze.unfreeze_top " + top + " is more than the " + bert.numHiddenLayers()
+          + " layers of " + modelDir + "; use --unfreeze all to train every layer");
+    }
+    PreparedDataset data = PreparedDataset.load(dataDir);
+    checkSplits(data, dataDir);
+    String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
+
+    AtomicFiles.writeString(configFile, config.toJson() + "\n");
+    EncodedSplit train, val;
+    try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), config.tokens().maxSeqLen())) {
+      train = encode(tok, data.split("train"));
+      val = encode(tok, data.split("val"));
+    }
+    Trainer trainer = new Trainer(config, bert, pretrained.weights(), data.labels(), runDir, progress);
+    Trainer.Result result = trainer.train(train, val, resume);
+    double trainSeconds = (System.nanoTime() - t0) / 1e9;
+
+    Path out = runDir.resolve(MODEL_DIR);
+    SavedModelClassifier.Info info = new SavedModelClassifier.Info(
+        config.head().pooling(), data.labels().size(), data.labels(), config.tokens().maxSeqLen());
+    ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
+
+    ClassificationMetrics test;
+    List<LabeledText> testRows = data.split("test");
+    try (SavedModelClassifier classifier = SavedModelClassifier.load(out)) {
+      test = classifier.evaluate(testRows.stream().map(LabeledText::text).toList(),
+          testRows.stream().mapToInt(LabeledText::label).toArray(), config.validation().batchSize());
+    }
+    writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
+    return new Summary(runDir, result.bestValidation(), test, trainSeconds);
+  }
+
+  /** Labels must be usable: every label present in train, and the train split not empty. */
+  static void checkSplits(PreparedDataset data, Path dir) {
+    List<LabeledText> train = data.split("train");
+    if (train.isEmpty()) throw new JtuneException(dir.resolve("train.csv") + ": the train split is empty; re-run jtune prepare with more data");
+    List<String> labels = data.labels();
+    int[] trainCount = new int[labels.size()];
+    for (LabeledText t : train) trainCount[t.label()]++;
+    for (String split : List.of("val", "test")) {
+      for (LabeledText t : data.split(split)) {
+        if (trainCount[t.label()] == 0) {
+          throw new JtuneException(dir.resolve(split + ".csv") + ": label '" + labels.get(t.label())
+              + "' occurs here but never in train.csv; the splits must share one label set (re-run jtune prepare)");
+        }
+      }
+    }
+    for (int i = 0; i < labels.size(); i++) {
+      if (trainCount[i] == 0) {
+        throw new JtuneException(dir.resolve("labels.txt") + ": label '" + labels.get(i)
+            + "' has no example in train.csv; remove it or re-run jtune prepare");
+      }
+    }
+    if (data.split("val").isEmpty()) {
+      throw new JtuneException(dir.resolve("val.csv") + ": the validation split is empty; re-run jtune prepare with a validation share");
+    }
+  }
+
+  static EncodedSplit encode(TextTokenizer tok, List<LabeledText> rows) {
+    List<int[]> ids = new ArrayList<>(rows.size());
+    int[] labels = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      ids.add(tok.encode(rows.get(i).text()));
+      labels[i] = rows.get(i).label();
+    }
+    return new EncodedSplit(ids, labels);
+  }
+
+  private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, EncoderSavedModel encoder,
+      Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds) {
+    TrainerState st = r.state();
+    Map<String, Object> timing = new LinkedHashMap<>();
+    timing.put("feature_cache_seconds", r.cacheSeconds());
+    timing.put("epoch_seconds", r.epochSeconds());
+    timing.put("train_seconds", trainSeconds);
+    timing.put("total_seconds", totalSeconds);
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("best_step", st.bestStep());
+    metrics.put("steps", st.step());
+    metrics.put("stopped_early", st.stoppedEarly());
+    metrics.put("selection_metric", config.validation().metric());
+    metrics.put("feature_cache", r.usedFeatureCache());
+    metrics.put("trained_parameters", r.trainedParameters());
+    metrics.put("validation", r.bestValidation());
+    metrics.put("test", test);
+    metrics.put("timing", timing);
+    JsonFiles.write(runDir.resolve("metrics.json"), metrics);
+
+    writeHistory(runDir.resolve("history.csv"), st.history());
+
+    Map<String, Object> provenance = new LinkedHashMap<>();
+    provenance.put("created", Instant.now().toString());
+    provenance.put("dataset", Map.of("dir", data.dir().toString(), "sha256", dataHash, "labels", data.labels(),
+        "examples", Map.of("train", data.split("train").size(), "val", data.split("val").size(), "test", data.split("test").size())));
+    provenance.put("encoder", Map.of("dir", encoder.dir().toString(), "config", encoder.config().orElseThrow()));
+    provenance.put("versions", Map.of(
+        "jtune", String.valueOf(TrainingRun.class.getPackage().getImplementationVersion()),
+        "tensorflow", TensorFlow.version(),
+        "java", System.getProperty("java.version")));
+    JsonFiles.write(runDir.resolve("provenance.json"), provenance);
+
+    double[] steps = st.history().stream().mapToDouble(TrainerState.HistoryRow::step).toArray();
+    double[] curveSteps = st.curve().stream().mapToDouble(TrainerState.CurvePoint::step).toArray();
+    ChartWriter.lineChart(runDir.resolve("loss.png"), "Loss", "optimizer step", "cross-entropy", List.of(
+        new ChartWriter.Curve("train (per step)", curveSteps, st.curve().stream().mapToDouble(TrainerState.CurvePoint::loss).toArray()),
+        new ChartWriter.Curve("validation", steps, st.history().stream().mapToDouble(TrainerState.HistoryRow::valLoss).toArray())));
+    ChartWriter.lineChart(runDir.resolve("metrics.png"), "Validation metrics", "optimizer step", "value", List.of(
+        new ChartWriter.Curve("accuracy", steps, st.history().stream().mapToDouble(TrainerState.HistoryRow::valAccuracy).toArray()),
+        new ChartWriter.Curve("macro-F1", steps, st.history().stream().mapToDouble(TrainerState.HistoryRow::valMacroF1).toArray())));
+    ChartWriter.lineChart(runDir.resolve("learning_rate.png"), "Learning rate (head)", "optimizer step", "learning rate", List.of(
+        new ChartWriter.Curve(config.schedule().kind(), curveSteps,
+            st.curve().stream().mapToDouble(TrainerState.CurvePoint::learningRate).toArray())));
+    ChartWriter.confusionHeatmap(runDir.resolve("confusion_matrix.png"), "Test confusion matrix", test.labels(), test.confusion());
+
+    StringBuilder md = new StringBuilder("# Training run `").append(runDir.getFileName()).append("`\n\n");
+    md.append("- encoder: `").append(config.model()).append("`, data: `").append(config.data()).append("`\n");
+    md.append(String.format(Locale.ROOT, "- trained parameters: %,d (%s)%n", r.trainedParameters(),
+        config.freeze().encoderFrozen() ? "head only, encoder frozen" : config.freeze().unfreezeAll() ? "all encoder layers + head"
+            : "top " + config.freeze().unfreezeTop() + " encoder layers + head"));
+    md.append(String.format(Locale.ROOT, "- steps: %d, best at step %d (%s)%s%n", st.step(), st.bestStep(),
+        config.validation().metric(), st.stoppedEarly() ? ", stopped early" : ""));
+    md.append(String.format(Locale.ROOT, "- time: %.1f s training (feature cache %.1f s), %.1f s in all%n%n",
+        trainSeconds, r.cacheSeconds(), totalSeconds));
+    md.append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "test", test, Map.of()).toMarkdown());
+    md.append('\n').append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "val (best checkpoint)",
+        r.bestValidation(), Map.of()).toMarkdown());
+    md.append("\n![loss](loss.png)\n![metrics](metrics.png)\n![learning rate](learning_rate.png)\n![confusion](confusion_matrix.png)\n");
+    AtomicFiles.writeString(runDir.resolve("report.md"), md.toString());
+  }
+
+  private static void writeHistory(Path file, List<TrainerState.HistoryRow> rows) {
+    StringWriter w = new StringWriter();
+    CSVFormat fmt = CSVFormat.DEFAULT.builder().setHeader("step", "epoch", "train_loss", "learning_rate", "val_loss",
+        "val_accuracy", "val_macro_f1", "train_seq_per_s").get();
+    try (CSVPrinter p = new CSVPrinter(w, fmt)) {
+      for (TrainerState.HistoryRow h : rows) {
+        p.printRecord(h.step(), h.epoch(), h.trainLoss(), h.learningRate(), h.valLoss(), h.valAccuracy(), h.valMacroF1(),
+            String.format(Locale.ROOT, "%.1f", h.seqPerSecond()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    AtomicFiles.writeString(file, w.toString());
+  }
+
+  /** SHA-256 over labels.txt and the three split files, in that order. */
+  static String datasetHash(Path dir) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (String f : List.of("labels.txt", "train.csv", "val.csv", "test.csv")) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(dir.resolve(f)), md)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

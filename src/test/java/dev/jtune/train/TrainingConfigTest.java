@@ -1,0 +1,78 @@
+package dev.jtune.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jtune.JtuneException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsAreValidAndFrozen() {
+    TrainingConfig c = TrainingConfig.defaults();
+    assertTrue(c.freeze().encoderFrozen());
+    assertTrue(c.usesFeatureCache());
+    assertEquals(128, c.tokens().maxSeqLen());
+  }
+
+  @Test
+  void autoEpochsDependOnWhetherTheEncoderRuns() {
+    assertEquals(TrainingConfig.AUTO_EPOCHS_CACHED, TrainingConfig.defaults().loop().epochs());
+    assertEquals(TrainingConfig.AUTO_EPOCHS_ENCODER, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2)).loop().epochs());
+    assertEquals(TrainingConfig.AUTO_EPOCHS_ENCODER, TrainingConfig.resolve(null, Map.of("cache.features", "off")).loop().epochs());
+    assertEquals(4, TrainingConfig.resolve(null, Map.of("loop.epochs", 4)).loop().epochs());
+  }
+
+  @Test
+  void fileOverridesDefaultsAndFlagsOverrideFile() throws Exception {
+    Path f = dir.resolve("c.json");
+    Files.writeString(f, "{\"loop\": {\"epochs\": 7, \"batch_size\": 8}, \"head\": {\"pooling\": \"cls\"}}");
+    TrainingConfig c = TrainingConfig.resolve(f, Map.of("loop.epochs", "2", "freeze.unfreeze_top", 2));
+    assertEquals(2, c.loop().epochs(), "flag wins over file");
+    assertEquals(8, c.loop().batchSize(), "file wins over default");
+    assertEquals("cls", c.head().pooling());
+    assertEquals(2, c.freeze().unfreezeTop());
+    assertEquals(TrainingConfig.defaults().optimizer(), c.optimizer(), "untouched groups keep defaults");
+  }
+
+  @Test
+  void writtenConfigReadsBackEqual() {
+    TrainingConfig c = TrainingConfig.resolve(null, Map.of("loss.class_weights", "[1.0, 3.5]", "schedule.kind", "cosine"));
+    Path f = dir.resolve("config.json");
+    c.write(f);
+    assertEquals(c, TrainingConfig.read(f));
+    assertEquals(List.of(1.0, 3.5), c.loss().classWeights());
+  }
+
+  @Test
+  void badValuesNameTheField() {
+    JtuneException e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("head.pooling", "max")));
+    assertTrue(e.getMessage().contains("head.pooling"), e.getMessage());
+    e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("loop.epoch", "3")));
+    assertTrue(e.getMessage().contains("unknown config field 'loop.epoch'"), e.getMessage());
+  }
+
+  @Test
+  void unknownFieldInFileIsRejected() throws Exception {
+    Path f = dir.resolve("c.json");
+    Files.writeString(f, "{\"optimizer\": {\"lr\": 0.1}}");
+    JtuneException e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(f, Map.of()));
+    assertTrue(e.getMessage().contains("optimizer.lr"), e.getMessage());
+  }
+
+  @Test
+  void everyFieldHasHelp() {
+    List<TrainingConfig.Field> fields = TrainingConfig.describe();
+    assertTrue(fields.size() > 25);
+    assertTrue(fields.stream().anyMatch(f -> f.key().equals("optimizer.max_grad_norm") && f.defaultValue().equals("1.0")));
+    for (TrainingConfig.Field f : fields) assertTrue(f.help().length() > 5, "help missing: " + f.key());
+  }
+}

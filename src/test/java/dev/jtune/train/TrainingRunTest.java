@@ -1,0 +1,156 @@
+package dev.jtune.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jtune.cli.Main;
+import dev.jtune.data.TokenBatch;
+import dev.jtune.eval.JsonFiles;
+import dev.jtune.eval.SavedModelClassifier;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jtune train} / {@code jtune evaluate} end to end on the tiny encoder and a toy dataset. */
+class TrainingRunTest {
+  @TempDir static Path dir;
+  static Path encoder;
+  static Path data;
+  static Path run;
+
+  @BeforeAll
+  static void trainOnce() throws Exception {
+    encoder = TinyRunFixture.encoder(dir);
+    data = TinyRunFixture.dataset(dir, 240, 80, 80);
+    run = dir.resolve("runs").resolve("toy");
+    int code = Main.run("train", "--model", encoder.toString(), "--data", data.toString(), "--out", run.toString(),
+        "--epochs", "4", "--lr", "0.01", "--batch-size", "16", "--max-seq-len", "32", "--no-progress");
+    assertEquals(0, code);
+  }
+
+  @Test
+  void runFolderHoldsEveryArtifact() throws Exception {
+    for (String f : List.of("config.json", "metrics.json", "history.csv", "report.md", "provenance.json", "loss.png",
+        "metrics.png", "learning_rate.png", "confusion_matrix.png", "checkpoints/last.ckpt", "checkpoints/best.ckpt",
+        "model/saved_model.pb", "model/assets/bert_config.json", "model/assets/tokenizer.json", "model/assets/labels.txt",
+        "model/assets/classifier.json")) {
+      assertTrue(Files.isRegularFile(run.resolve(f)), "missing " + f);
+    }
+    JsonNode metrics = JsonFiles.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    assertTrue(metrics.at("/test/macro_f1").asDouble() > 0.8, metrics.at("/test").toString());
+    assertEquals(80, metrics.at("/test/examples").asInt());
+    assertEquals(5, Files.readAllLines(run.resolve("history.csv")).size(), "header + one row per epoch");
+    JsonNode info = JsonFiles.MAPPER.readTree(run.resolve("model/assets/classifier.json").toFile());
+    assertEquals("mean", info.get("pooling").asText());
+    assertEquals(2, info.get("num_labels").asInt());
+    assertEquals(32, info.get("max_seq_len").asInt());
+    assertEquals(64, JsonFiles.MAPPER.readTree(run.resolve("provenance.json").toFile()).at("/dataset/sha256").asText().length());
+    assertEquals(TrainingConfig.read(run.resolve("config.json")).loop().epochs(), 4);
+  }
+
+  @Test
+  void exportedClassifierGivesTheLogitsOfTheTrainedHead() throws Exception {
+    // the head's trained values, read back from the best checkpoint, applied to the frozen encoder's features
+    CheckpointStore.Checkpoint best = CheckpointStore.read(run.resolve("checkpoints/best.ckpt"));
+    float[] kernel = best.tensors().get(ClassifierHead.KERNEL).values(), bias = best.tensors().get(ClassifierHead.BIAS).values();
+    List<int[]> ids = new ArrayList<>();
+    java.util.Random r = new java.util.Random(9);
+    for (int i = 0; i < 12; i++) {
+      int[] t = new int[3 + r.nextInt(20)];
+      t[0] = 2;
+      t[t.length - 1] = 3;
+      for (int j = 1; j < t.length - 1; j++) t[j] = 4 + r.nextInt(96);
+      ids.add(t);
+    }
+    float[] features;
+    try (FeatureCache.Extractor ex = new FeatureCache.Extractor(TinyEncoder.CONFIG, TrainerTest.PRETRAINED, "mean")) {
+      Path file = dir.resolve("probe-features.f32");
+      ex.extract(ids, 64, file, null);
+      features = FeatureCache.open(file, 12, TinyEncoder.CONFIG.hiddenSize(), 1 << 20).orElseThrow()
+          .rows(java.util.stream.IntStream.range(0, 12).toArray());
+    }
+    int h = TinyEncoder.CONFIG.hiddenSize();
+    float[] first, second;
+    try (SavedModelClassifier m = SavedModelClassifier.load(run.resolve("model"))) {
+      first = m.logits(TokenBatch.of(ids));
+    }
+    try (SavedModelClassifier m = SavedModelClassifier.load(run.resolve("model"))) {
+      second = m.logits(TokenBatch.of(ids));
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(first, second, "reloading gives identical outputs");
+    for (int i = 0; i < 12; i++) {
+      for (int c = 0; c < 2; c++) {
+        double expected = bias[c];
+        for (int k = 0; k < h; k++) expected += features[i * h + k] * kernel[k * 2 + c];
+        assertEquals(expected, first[i * 2 + c], 1e-5, "logit " + i + "," + c);
+      }
+    }
+  }
+
+  @Test
+  void evaluateScoresAnyLabeledCsv() throws Exception {
+    Path csv = dir.resolve("extra.csv");
+    StringBuilder s = new StringBuilder("body,gold\n");
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < 30; i++) s.append(TinyRunFixture.toyRow(r)).append('\n');
+    Files.writeString(csv, s.toString());
+    int code = Main.run("evaluate", "--run", run.toString(), "--csv", csv.toString(), "--text-col", "body", "--label-col", "gold");
+    assertEquals(0, code);
+    JsonNode j = JsonFiles.MAPPER.readTree(run.resolve("evaluation-extra.json").toFile());
+    assertEquals(30, j.at("/metrics/examples").asInt());
+    assertEquals(0, Main.run("evaluate", "--run", run.toString()));
+    assertTrue(Files.isRegularFile(run.resolve("evaluation-toy-test.md")));
+  }
+
+  private static String[] err(String... args) {
+    PrintStream old = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true));
+    int code;
+    try {
+      code = Main.run(args);
+    } finally {
+      System.setErr(old);
+    }
+    return new String[] {Integer.toString(code), buf.toString().strip()};
+  }
+
+  private static void assertUserError(String expectedPart, String... args) {
+    String[] r = err(args);
+    assertEquals("2", r[0], r[1]);
+    assertEquals(1, r[1].lines().count(), "one line: " + r[1]);
+    assertTrue(r[1].contains(expectedPart), r[1]);
+  }
+
+  @Test
+  void badInputIsOneClearLineAndExitTwo() throws Exception {
+    Path out = dir.resolve("runs").resolve("bad");
+    // max_seq_len above the encoder's 64 positions
+    assertUserError("above the 64 positions", "train", "--model", encoder.toString(), "--data", data.toString(),
+        "--out", out.resolve("a").toString(), "--max-seq-len", "100", "--no-progress");
+    // not a SavedModel
+    Path empty = Files.createDirectories(dir.resolve("not-a-model"));
+    assertUserError("no saved_model.pb", "train", "--model", empty.toString(), "--data", data.toString(),
+        "--out", out.resolve("b").toString(), "--max-seq-len", "32", "--no-progress");
+    // a label in val that train never has
+    Path skew = TinyRunFixture.dataset(dir.resolve("skew"), 20, 10, 10);
+    Files.writeString(skew.resolve("train.csv"), "text,label\nw8 w9,plain\nw10 w11,plain\n");
+    assertUserError("never in train.csv", "train", "--model", encoder.toString(), "--data", skew.toString(),
+        "--out", out.resolve("c").toString(), "--max-seq-len", "32", "--no-progress");
+    // empty train split
+    Files.writeString(skew.resolve("train.csv"), "text,label\n");
+    assertUserError("train split is empty", "train", "--model", encoder.toString(), "--data", skew.toString(),
+        "--out", out.resolve("d").toString(), "--max-seq-len", "32", "--no-progress");
+    // an existing run is not overwritten silently
+    assertUserError("already holds a run", "train", "--model", encoder.toString(), "--data", data.toString(),
+        "--out", run.toString(), "--no-progress");
+    assertUserError("head.pooling", "train", "--set", "head.pooling=max", "--out", out.resolve("e").toString());
+  }
+}
