@@ -15,7 +15,7 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench bench-serve bench-serve-if-exported test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
@@ -23,6 +23,10 @@ help:
 	@echo "make bench        encoder throughput (TensorFlow vs ONNX Runtime) and training throughput per freezing strategy, JSON"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
 	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
+	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
+	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
+	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
+	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
 	@echo "make test         run the test suite"
 
 all: build
@@ -87,6 +91,54 @@ bench: savedmodels datasets | $(JAR)
 	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
 	$(JTUNE) bench train --model savedmodels/$(MODEL) --data datasets/spamassassin
 
+# ---- export -------------------------------------------------------------------------------------
+# LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json
+LITERT := tools/litert/node_modules/@litertjs/core/package.json
+
+litert: $(LITERT)
+
+$(LITERT): tools/litert/package.json tools/litert/package-lock.json
+	cd tools/litert && npm ci --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
+export: $(JAR) $(LITERT)
+	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
+
+# TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx (same tokens), JSON
+bench-export: | $(JAR)
+	$(JTUNE) bench export --model exports/$(notdir $(RUN)) --data datasets/$(DATA) $(ARGS)
+
+# ---- scoring and serving -------------------------------------------------------------------------
+# The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
+EXPORT      ?= exports/$(notdir $(RUN))
+SERVE_ARGS  ?=
+SCORE_IN    ?= datasets/$(DATA)/test.csv
+SCORE_OUT   ?= predictions/$(notdir $(EXPORT))-$(DATA)-test.csv
+# short real sentences keep the 100k-row memory run of the serving bench to minutes
+SERVE_BENCH_DATA ?= datasets/sotu/test.csv
+
+define need_export
+	@test -d $(EXPORT) || { echo "no exported model in $(EXPORT): run 'make export' first (or set EXPORT=exports/<name>)"; exit 2; }
+endef
+
+score: | $(JAR)
+	$(need_export)
+	$(JTUNE) score --model $(EXPORT) --in $(SCORE_IN) --out $(SCORE_OUT) $(ARGS)
+
+serve: | $(JAR)
+	$(need_export)
+	$(JTUNE) serve --model-base $(dir $(EXPORT)) $(SERVE_ARGS)
+
+bench-serve: | $(JAR)
+	$(need_export)
+	$(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json $(ARGS)
+
+# part of make bench once a model is exported
+bench-serve-if-exported: | $(JAR)
+	@if [ -d $(EXPORT) ]; then $(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json; \
+	else echo "bench serve skipped: no exported model in $(EXPORT) (make export)"; fi
+bench: bench-serve-if-exported
+
 # ---- training -----------------------------------------------------------------------------------
 # make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
 # one (config.json without metrics.json) is resumed from its last checkpoint.
@@ -106,7 +158,7 @@ $(TRAIN_EVAL): $(RUN)/metrics.json | $(JAR)
 	$(JTUNE) evaluate --run $(RUN) --data datasets/$(DATA)
 
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets savedmodels
+test: datasets savedmodels $(LITERT)
 	mvn -B test
 
 clean:
