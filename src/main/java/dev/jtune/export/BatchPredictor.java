@@ -46,6 +46,14 @@ public interface BatchPredictor {
     return new ArtifactScores(probs, median(singleMs), batchMs.isEmpty() ? null : median(batchMs), batchSize, n / seconds);
   }
 
+  /** Splits row-major {@code [size, classes]} values into one array per row. */
+  static float[][] rows(float[] flat, int size) {
+    int classes = size == 0 ? 0 : flat.length / size;
+    float[][] out = new float[size][classes];
+    for (int i = 0; i < size; i++) System.arraycopy(flat, i * classes, out[i], 0, classes);
+    return out;
+  }
+
   static Double median(List<Double> v) {
     if (v.isEmpty()) return null;
     double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();

@@ -79,11 +79,7 @@ public final class OnnxPredictor implements BatchPredictor, AutoCloseable {
 
   @Override
   public float[][] predict(TokenBatch batch) {
-    float[] flat = probabilities(batch);
-    int classes = batch.size() == 0 ? 0 : flat.length / batch.size();
-    float[][] out = new float[batch.size()][classes];
-    for (int i = 0; i < batch.size(); i++) System.arraycopy(flat, i * classes, out[i], 0, classes);
-    return out;
+    return BatchPredictor.rows(probabilities(batch), batch.size());
   }
 
   private OnnxTensor tensor(String name, int[] values, long[] shape) throws OrtException {
