@@ -2,9 +2,9 @@ package dev.jtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jtune.data.AtomicFiles;
 import dev.jtune.export.ExportBenchmark;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,13 +45,7 @@ public final class BenchExportCommand implements Callable<Integer> {
     String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
     PrintWriter o = spec.commandLine().getOut();
     o.println(json);
-    if (out != null) {
-      Path abs = out.toAbsolutePath();
-      Files.createDirectories(abs.getParent());
-      Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-      Files.writeString(tmp, json + "\n");
-      Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
+    if (out != null) AtomicFiles.writeString(out, json + "\n");
     return 0;
   }
 }

@@ -1,9 +1,9 @@
 package dev.jtune.cli;
 
+import dev.jtune.data.AtomicFiles;
 import dev.jtune.serve.BatchingConfig;
 import dev.jtune.serve.ServeBenchmark;
 import dev.jtune.serve.TfServingJson;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,13 +56,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     var config = new ServeBenchmark.Config(model, data, textCol, clients, requests, batching, rssRows, workDir);
     String json = TfServingJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new ServeBenchmark(config, System.err).run());
     System.out.println(json);
-    if (out != null) {
-      Path abs = out.toAbsolutePath();
-      Files.createDirectories(abs.getParent());
-      Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-      Files.writeString(tmp, json + "\n");
-      Files.move(tmp, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
+    if (out != null) AtomicFiles.writeString(out, json + "\n");
     return 0;
   }
 }
