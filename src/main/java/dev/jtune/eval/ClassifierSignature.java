@@ -1,6 +1,7 @@
 package dev.jtune.eval;
 
 import dev.jtune.data.TokenBatch;
+import dev.jtune.model.BertEncoder;
 import java.util.Map;
 import org.tensorflow.Result;
 import org.tensorflow.SessionFunction;
@@ -26,7 +27,7 @@ public final class ClassifierSignature {
     try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
         TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
         TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false));
-        Result r = serving.call(Map.of("input_word_ids", ids, "input_mask", mask, "input_type_ids", types))) {
+        Result r = serving.call(Map.of(BertEncoder.INPUT_WORD_IDS, ids, BertEncoder.INPUT_MASK, mask, BertEncoder.INPUT_TYPE_IDS, types))) {
       TFloat32 t = (TFloat32) r.get(output).orElseThrow();
       float[] out = new float[(int) t.shape().size()];
       t.copyTo(DataBuffers.of(out, false, false));
