@@ -15,12 +15,12 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench bench-serve bench-serve-if-exported test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench bench-serve test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
-	@echo "make bench        encoder throughput (TensorFlow vs ONNX Runtime) and training throughput per freezing strategy, JSON"
+	@echo "make bench        all benchmarks as JSON in bench/: encoder (vs ONNX Runtime), training, export, serving"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
 	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
 	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
@@ -85,12 +85,6 @@ endef
 $(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT)))
 $(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
 
-# ---- benchmarks ---------------------------------------------------------------------------------
-BENCH_DATA ?= datasets/sotu
-bench: savedmodels datasets | $(JAR)
-	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
-	$(JTUNE) bench train --model savedmodels/$(MODEL) --data datasets/spamassassin
-
 # ---- export -------------------------------------------------------------------------------------
 # LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json
 LITERT := tools/litert/node_modules/@litertjs/core/package.json
@@ -101,16 +95,23 @@ $(LITERT): tools/litert/package.json tools/litert/package-lock.json
 	cd tools/litert && npm ci --ignore-scripts --no-audit --no-fund --silent
 	@touch $@
 
-export: $(JAR) $(LITERT)
-	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
+# make export: the trained run of MODEL/DATA (trained first if needed) -> exports/<run name>/<version>/.
+# Re-exported only when the run's model is newer than the last export; `jtune export` itself always
+# publishes a new version.
+EXPORT_STAMP := $(RUN)/.exported
 
-# TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx (same tokens), JSON
-bench-export: | $(JAR)
-	$(JTUNE) bench export --model exports/$(notdir $(RUN)) --data datasets/$(DATA) $(ARGS)
+export: $(EXPORT_STAMP)
+
+$(EXPORT_STAMP): $(RUN)/metrics.json | $(JAR) $(LITERT)
+	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
+	@touch $@
 
 # ---- scoring and serving -------------------------------------------------------------------------
 # The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
-EXPORT      ?= exports/$(notdir $(RUN))
+DEFAULT_EXPORT := exports/$(notdir $(RUN))
+EXPORT      ?= $(DEFAULT_EXPORT)
+# the default export is made (train + export) when missing; another EXPORT must exist already
+EXPORT_DEP  := $(if $(filter $(EXPORT),$(DEFAULT_EXPORT)),$(EXPORT_STAMP))
 SERVE_ARGS  ?=
 SCORE_IN    ?= datasets/$(DATA)/test.csv
 SCORE_OUT   ?= predictions/$(notdir $(EXPORT))-$(DATA)-test.csv
@@ -121,23 +122,18 @@ define need_export
 	@test -d $(EXPORT) || { echo "no exported model in $(EXPORT): run 'make export' first (or set EXPORT=exports/<name>)"; exit 2; }
 endef
 
-score: | $(JAR)
+score: $(EXPORT_DEP) | $(JAR)
 	$(need_export)
 	$(JTUNE) score --model $(EXPORT) --in $(SCORE_IN) --out $(SCORE_OUT) $(ARGS)
 
-serve: | $(JAR)
+serve: $(EXPORT_DEP) | $(JAR)
 	$(need_export)
 	$(JTUNE) serve --model-base $(dir $(EXPORT)) $(SERVE_ARGS)
 
-bench-serve: | $(JAR)
+bench-serve: $(EXPORT_DEP) | $(JAR)
 	$(need_export)
 	$(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json $(ARGS)
 
-# part of make bench once a model is exported
-bench-serve-if-exported: | $(JAR)
-	@if [ -d $(EXPORT) ]; then $(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json; \
-	else echo "bench serve skipped: no exported model in $(EXPORT) (make export)"; fi
-bench: bench-serve-if-exported
 
 # ---- training -----------------------------------------------------------------------------------
 # make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
@@ -156,6 +152,24 @@ evaluate: $(TRAIN_EVAL)
 
 $(TRAIN_EVAL): $(RUN)/metrics.json | $(JAR)
 	$(JTUNE) evaluate --run $(RUN) --data datasets/$(DATA)
+
+# ---- benchmarks ---------------------------------------------------------------------------------
+# make bench: every benchmark on real data, each printing JSON (also kept in bench/*.json):
+# encoder forward jtune vs ONNX Runtime, training seq/s per freezing strategy, exported SavedModel
+# vs ONNX Runtime latency, REST serving with batching off/on vs offline scoring (+ score peak RSS).
+BENCH_DATA ?= datasets/sotu
+
+bench: savedmodels datasets $(EXPORT_STAMP) | $(JAR)
+	@mkdir -p bench
+	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA) | tee bench/encoder.json
+	$(JTUNE) bench train --model savedmodels/$(MODEL) --data datasets/spamassassin | tee bench/train.json
+	$(JTUNE) bench export --model $(EXPORT) --data datasets/$(DATA) --out bench/export.json
+	$(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve.json
+
+# TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx (same tokens), JSON
+bench-export: $(EXPORT_DEP) | $(JAR)
+	$(need_export)
+	$(JTUNE) bench export --model $(EXPORT) --data datasets/$(DATA) --out bench/export.json $(ARGS)
 
 # ---- tests --------------------------------------------------------------------------------------
 test: datasets savedmodels $(LITERT)
