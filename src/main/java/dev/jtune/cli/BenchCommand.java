@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code jtune bench}: performance measurements, one subcommand per component, each printing JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure performance; each subcommand prints a JSON report.",
-    subcommands = {BenchEncoderCommand.class, BenchTrainCommand.class})
+    subcommands = {BenchEncoderCommand.class, BenchTrainCommand.class, BenchExportCommand.class, BenchServeCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

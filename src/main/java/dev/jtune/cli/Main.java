@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,
+      ExportCommand.class,
+      ScoreCommand.class,
+      ServeCommand.class,
       BenchCommand.class
     })
 public final class Main implements Runnable {

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * Writes a folder all at once: the content goes to a hidden temporary folder next to the target,
  * which is renamed into place only when complete, so a failure never leaves partial output. A
  * previous folder of the same kind (recognised by its marker file) is replaced; any other existing
- * non-empty folder is refused.
+ * non-empty folder is refused ({@link #replace} replaces unconditionally).
  */
 public final class AtomicFolder {
   /** Fills the temporary folder. */
@@ -29,15 +29,27 @@ public final class AtomicFolder {
 
   public static void write(Path target, String markerFile, Content content) {
     Path abs = target.toAbsolutePath().normalize();
-    Path parent = abs.getParent();
     if (Files.exists(abs) && !replaceable(abs, markerFile)) {
       throw new JtuneException(
           target + ": folder exists and is not a previous output (no " + markerFile + "); choose another --out or remove it");
     }
-    Path tmp = null;
     try {
-      Files.createDirectories(parent);
-      tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
+      replace(target, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    }
+  }
+
+  /**
+   * Writes {@code target} all at once, whatever is there now: an existing folder is moved aside
+   * when the new one is complete and deleted after the new one is in place.
+   */
+  public static void replace(Path target, Content content) throws IOException {
+    Path abs = target.toAbsolutePath().normalize();
+    Path parent = abs.getParent();
+    Files.createDirectories(parent);
+    Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
+    try {
       readableByAll(tmp);
       content.writeTo(tmp);
       Path old = null;
@@ -49,8 +61,6 @@ public final class AtomicFolder {
       move(tmp, abs);
       tmp = null;
       if (old != null) deleteTree(old);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target, e);
     } finally {
       if (tmp != null) deleteTree(tmp);
     }

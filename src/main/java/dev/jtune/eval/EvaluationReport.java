@@ -1,5 +1,6 @@
 package dev.jtune.eval;
 
+import dev.jtune.data.AtomicFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -10,15 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
-import org.tensorflow.Tensor;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * A trained classifier loaded from its SavedModel folder ({@code runs/<run>/model/}): the
@@ -98,27 +91,12 @@ public final class SavedModelClassifier implements AutoCloseable {
 
   /** Logits [size * numLabels] of one token batch. */
   public float[] logits(TokenBatch b) {
-    return run(b, "logits");
+    return ClassifierSignature.run(serving, b, ClassifierSignature.LOGITS);
   }
 
   /** Probabilities [size * numLabels] of one token batch. */
   public float[] probabilities(TokenBatch b) {
-    return run(b, "probabilities");
-  }
-
-  private float[] run(TokenBatch b, String output) {
-    Shape shape = Shape.of(b.size(), b.seqLen());
-    try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
-        TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
-        TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false))) {
-      Map<String, Tensor> in = Map.of("input_word_ids", ids, "input_mask", mask, "input_type_ids", types);
-      try (Result r = serving.call(in)) {
-        TFloat32 t = (TFloat32) r.get(output).orElseThrow();
-        float[] out = new float[(int) t.shape().size()];
-        t.copyTo(DataBuffers.of(out, false, false));
-        return out;
-      }
-    }
+    return ClassifierSignature.run(serving, b, ClassifierSignature.PROBABILITIES);
   }
 
   /**

@@ -1,17 +1,14 @@
 package dev.jtune.model;
 
 import dev.jtune.JtuneException;
+import dev.jtune.data.AtomicFolder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Result;
@@ -66,12 +63,7 @@ public final class EncoderSavedModel {
    * folder only once the new one is complete.
    */
   public static void write(Path dir, PretrainedEncoder encoder, Path tokenizerJson) throws IOException {
-    Path target = dir.toAbsolutePath().normalize();
-    Path parent = target.getParent();
-    Files.createDirectories(parent);
-    Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-    deleteRecursively(tmp);
-    try {
+    AtomicFolder.replace(dir, tmp -> {
       TokenizerAsset.writeNormalized(tokenizerJson, tmp.resolve(TOKENIZER_ASSET), encoder.config());
       try (Graph g = new Graph()) {
         BertEncoder enc = BertEncoder.build(g, encoder.config(), BertEncoder.Options.inference());
@@ -82,10 +74,7 @@ public final class EncoderSavedModel {
         }
       }
       encoder.config().write(tmp.resolve(CONFIG_ASSET));
-      replace(tmp, target);
-    } finally {
-      deleteRecursively(tmp);
-    }
+    });
   }
 
   /**
@@ -217,30 +206,5 @@ public final class EncoderSavedModel {
       }
     }
     return EncoderWeights.of(out);
-  }
-
-  /** Moves {@code fresh} to {@code target}; an existing target is moved aside first, then deleted. */
-  static void replace(Path fresh, Path target) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      old = target.resolveSibling("." + target.getFileName() + ".old-" + ProcessHandle.current().pid());
-      deleteRecursively(old);
-      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) deleteRecursively(old);
-  }
-
-  static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (Stream<Path> all = Files.walk(p)) {
-      all.sorted(Comparator.reverseOrder()).forEach(f -> {
-        try {
-          Files.delete(f);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
   }
 }

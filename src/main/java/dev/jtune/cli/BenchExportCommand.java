@@ -1,0 +1,51 @@
+package dev.jtune.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jtune.data.AtomicFiles;
+import dev.jtune.export.ExportBenchmark;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code jtune bench export}: TF-Java on the exported SavedModel vs ONNX Runtime on its model.onnx. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = "Latency and throughput of an exported classifier in TF-Java (SavedModel) and ONNX Runtime (model.onnx) "
+        + "on the same tokens; prints JSON.")
+public final class BenchExportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Export folder: exports/<name>[/<version>] (default version: the highest).")
+  Path model;
+
+  @Option(names = "--data", required = true, description = "Prepared dataset whose texts are scored (datasets/<name>).")
+  Path data;
+
+  @Option(names = "--split", defaultValue = "test", description = "Split of --data (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--limit", defaultValue = "0", description = "At most N examples, 0 = the whole split (default).")
+  int limit;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "Batch size of the batch pass (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--out", description = "Also write the JSON report to this file.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    var result = ExportBenchmark.run(new ExportBenchmark.Config(model, data, split, limit, batchSize), spec.commandLine().getErr());
+    String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+    PrintWriter o = spec.commandLine().getOut();
+    o.println(json);
+    if (out != null) AtomicFiles.writeString(out, json + "\n");
+    return 0;
+  }
+}

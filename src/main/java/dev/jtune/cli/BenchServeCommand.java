@@ -1,0 +1,62 @@
+package dev.jtune.cli;
+
+import dev.jtune.data.AtomicFiles;
+import dev.jtune.serve.BatchingConfig;
+import dev.jtune.serve.ServeBenchmark;
+import dev.jtune.serve.TfServingJson;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jtune bench serve}: REST serving vs offline batch scoring, and the memory of jtune score. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description =
+        "Serving throughput and p50/p99 latency of :classify with dynamic batching off and on (concurrent loopback "
+            + "clients), the ratio to offline batch scoring, and peak RSS of jtune score on a large CSV; prints JSON.")
+public final class BenchServeCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "Exported classifier: exports/<name>[/<version>].")
+  Path model;
+
+  @Option(names = "--data", required = true, description = "CSV with the texts to send (e.g. datasets/spamassassin/test.csv).")
+  Path data;
+
+  @Option(names = "--text-col", defaultValue = "text", description = "Text column of --data (default: ${DEFAULT-VALUE}).")
+  String textCol;
+
+  @Option(names = "--clients", defaultValue = "32", description = "Concurrent HTTP clients (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--requests", defaultValue = "50", description = "Timed requests per client, one text each (default: ${DEFAULT-VALUE}).")
+  int requests;
+
+  @Option(names = "--max-batch-size", defaultValue = "32", description = "Batching pass: max_batch_size (default: ${DEFAULT-VALUE}).")
+  int maxBatchSize;
+
+  @Option(names = "--batch-timeout-micros", defaultValue = "5000", description = "Batching pass: batch_timeout_micros (default: ${DEFAULT-VALUE}).")
+  long batchTimeoutMicros;
+
+  @Option(names = "--num-batch-threads", defaultValue = "1", description = "Batching pass: num_batch_threads (default: ${DEFAULT-VALUE}).")
+  int numBatchThreads;
+
+  @Option(names = "--rss-rows", defaultValue = "100000", description = "Rows scored by jtune score for peak RSS; 0 skips it (default: ${DEFAULT-VALUE}).")
+  int rssRows;
+
+  @Option(names = "--work-dir", defaultValue = "target/bench", description = "Scratch folder (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  @Option(names = "--out", description = "Also write the JSON report to this file.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    BatchingConfig batching = new BatchingConfig(maxBatchSize, batchTimeoutMicros, numBatchThreads, 1_000, false);
+    var config = new ServeBenchmark.Config(model, data, textCol, clients, requests, batching, rssRows, workDir);
+    String json = TfServingJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new ServeBenchmark(config, System.err).run());
+    System.out.println(json);
+    if (out != null) AtomicFiles.writeString(out, json + "\n");
+    return 0;
+  }
+}

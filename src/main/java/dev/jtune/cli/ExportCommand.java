@@ -1,0 +1,77 @@
+package dev.jtune.cli;
+
+import dev.jtune.export.ExportConfig;
+import dev.jtune.export.ExportFormat;
+import dev.jtune.export.ModelExporter;
+import dev.jtune.export.tflite.TflitePrecision;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code jtune export}: write a trained run as SavedModel (TF Serving), TFLite and ONNX, with a parity report. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = "Export a trained run as deployment artifacts into <out>/<model-name>/<next version>/ and check each one "
+        + "against the training graph (export-report.json).")
+public final class ExportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--run", required = true, description = "Finished training run folder (runs/<run>).")
+  Path run;
+
+  @Option(names = "--format", defaultValue = "savedmodel,tflite,onnx",
+      description = "Artifacts, any comma-separated subset of savedmodel, tflite, onnx (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(names = "--out", defaultValue = "exports", description = "Model base folder (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--name", description = "Model name, the folder under --out (default: the run folder's name).")
+  String name;
+
+  @Option(names = "--precision", defaultValue = "fp32",
+      description = "SavedModel weights and matrix products: fp32, or bf16 (dense layers in bfloat16) (default: ${DEFAULT-VALUE}).")
+  String precision;
+
+  @Option(names = "--tflite-variants", split = ",", defaultValue = "float32,float16,int8",
+      description = "TFLite weight precisions: float32, float16, int8 (default: ${DEFAULT-VALUE}).")
+  List<String> tfliteVariants;
+
+  @Option(names = "--tflite-seq-len", defaultValue = "0",
+      description = "Fixed sequence length of the TFLite inputs [1, N]; 0 = the run's max_seq_len (default).")
+  int tfliteSeqLen;
+
+  @Option(names = "--data", description = "Prepared dataset for the parity check (default: the data folder named in the run's config.json).")
+  Path data;
+
+  @Option(names = "--split", defaultValue = "test", description = "Dataset split the parity check scores (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--limit", defaultValue = "0", description = "Check parity on at most N examples, 0 = the whole split (default).")
+  int limit;
+
+  @Option(names = "--no-parity", description = "Skip the parity check (the report then lists sizes only).")
+  boolean noParity;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "Batch size of the batch-latency measurement (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    Set<TflitePrecision> variants = EnumSet.noneOf(TflitePrecision.class);
+    tfliteVariants.forEach(v -> variants.add(TflitePrecision.parse(v)));
+    ExportConfig config = new ExportConfig(run, out, ExportFormat.parseList(format), name,
+        ExportConfig.SavedModelPrecision.parse(precision), variants, tfliteSeqLen, data, split, limit, !noParity, batchSize);
+    ModelExporter.Result result = ModelExporter.export(config, spec.commandLine().getErr());
+    spec.commandLine().getOut().print(result.report().toTable());
+    spec.commandLine().getOut().println("wrote " + result.versionDir());
+    return result.report().allChecksPassed() ? 0 : 1;
+  }
+}

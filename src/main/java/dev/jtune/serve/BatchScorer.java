@@ -1,0 +1,247 @@
+package dev.jtune.serve;
+
+import dev.jtune.JtuneException;
+import dev.jtune.data.TokenBatch;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Scores a CSV of any size with an exported text classifier in constant memory. A reader thread
+ * parses and tokenizes windows of rows while the calling thread runs the model on the previous
+ * window (a bounded two-window pipeline); inside a window rows are grouped by token length so that
+ * batches carry little padding, and written back in input order. Every row that cannot be scored
+ * goes to the rejects file with its line and reason. Both outputs are written to temporary files
+ * and renamed into place at the end.
+ */
+public final class BatchScorer {
+  /** Windows in flight between the reader and the model: bounds memory. */
+  private static final int QUEUE_WINDOWS = 2;
+  /** Batches per window: enough rows to group by length. */
+  private static final int BATCHES_PER_WINDOW = 8;
+  private static final int MAX_RECORD_CHARS = 1 << 20;
+
+  private final ScoreConfig config;
+
+  public BatchScorer(ScoreConfig config) {
+    this.config = config;
+  }
+
+  /** A window of consecutive input records, tokenized; rows and rejects in input order. */
+  private record Window(List<CsvRecordReader.Item> items, List<int[]> ids, RuntimeException failure) {
+    static final Window END = new Window(List.of(), List.of(), null);
+  }
+
+  public ScoreReport run() {
+    long start = System.nanoTime();
+    ExportedModel model = ExportedModel.resolve(config.model());
+    if (!Files.isRegularFile(config.in())) throw new JtuneException(config.in() + ": input CSV not found");
+    if (config.backend() == TextClassifier.Backend.TF) {
+      ServableVersion version = ServableVersion.load(model.name(), model.version(), model.dir(), config.threads());
+      // closing the classifier retires the version, which closes its bundle and assets
+      try (TextClassifier classifier = new SavedModelClassifier(version)) {
+        return score(model, version.classifier().orElseThrow(() -> notClassifier(model)), classifier, start);
+      }
+    }
+    try (ClassifierAssets assets = ClassifierAssets.find(model.dir()).orElseThrow(() -> notClassifier(model));
+        TextClassifier classifier =
+            new OnnxClassifier(config.onnx() != null ? config.onnx() : model.defaultOnnxFile(), config.threads())) {
+      return score(model, assets, classifier, start);
+    }
+  }
+
+  private static JtuneException notClassifier(ExportedModel model) {
+    return new JtuneException(
+        model.dir() + ": not a jtune text classifier export (needs assets.extra/tokenizer.json and labels.txt)");
+  }
+
+  private ScoreReport score(ExportedModel model, ClassifierAssets assets, TextClassifier classifier, long start) {
+    Path out = config.out().toAbsolutePath();
+    Path rejectsPath = config.rejects().toAbsolutePath();
+    Path tmpOut = null;
+    Path tmpRejects = null;
+    Map<String, Long> rejected = new TreeMap<>();
+    long scored = 0;
+    try (BufferedReader reader = Files.newBufferedReader(config.in(), StandardCharsets.UTF_8)) {
+      CsvRecordReader csv = new CsvRecordReader(reader, MAX_RECORD_CHARS);
+      int textIndex = csv.header().indexOf(config.textCol());
+      if (textIndex < 0) {
+        throw new JtuneException(
+            config.in() + ": no column '" + config.textCol() + "' (columns: " + csv.header() + "); pass --text-col");
+      }
+      Files.createDirectories(out.getParent());
+      Files.createDirectories(rejectsPath.getParent());
+      tmpOut = Files.createTempFile(out.getParent(), "." + out.getFileName(), ".tmp");
+      tmpRejects = Files.createTempFile(rejectsPath.getParent(), "." + rejectsPath.getFileName(), ".tmp");
+      List<String> labels = assets.labels();
+      BlockingQueue<Window> queue = new ArrayBlockingQueue<>(QUEUE_WINDOWS);
+      Thread producer = new Thread(() -> produce(csv, textIndex, assets, queue), "score-tokenizer");
+      producer.setDaemon(true);
+      producer.start();
+      try (BufferedWriter ow = Files.newBufferedWriter(tmpOut, StandardCharsets.UTF_8);
+          BufferedWriter rw = Files.newBufferedWriter(tmpRejects, StandardCharsets.UTF_8);
+          CSVPrinter outCsv = new CSVPrinter(ow, CSVFormat.RFC4180.builder().setRecordSeparator('\n').get());
+          CSVPrinter rejCsv = new CSVPrinter(rw, CSVFormat.RFC4180.builder().setRecordSeparator('\n').get());
+          ProgressBar bar = config.progress() ? progressBar(model) : null) {
+        outCsv.printRecord(outputHeader(csv.header(), labels));
+        rejCsv.printRecord("line", "reason", "record");
+        while (true) {
+          Window w = queue.take();
+          if (w.failure() != null) throw w.failure();
+          if (w == Window.END) break;
+          float[][] probs = predict(classifier, w.ids(), labels.size());
+          int r = 0;
+          for (CsvRecordReader.Item item : w.items()) {
+            if (item instanceof CsvRecordReader.Row row) {
+              outCsv.printRecord(outputRecord(row.fields(), probs[r++], labels));
+              scored++;
+            } else {
+              CsvRecordReader.Rejected rej = (CsvRecordReader.Rejected) item;
+              rejCsv.printRecord(rej.line(), rej.reason(), rej.raw());
+              rejected.merge(kind(rej.reason()), 1L, Long::sum);
+            }
+          }
+          if (bar != null) bar.stepBy(w.items().size());
+        }
+      } finally {
+        // a failed model call must not leave the reader blocked on a full queue
+        producer.interrupt();
+      }
+      Files.move(tmpOut, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmpRejects, rejectsPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tmpOut = null;
+      tmpRejects = null;
+    } catch (IOException e) {
+      throw new JtuneException(config.in() + " -> " + out + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("scoring interrupted", e);
+    } finally {
+      deleteQuietly(tmpOut);
+      deleteQuietly(tmpRejects);
+    }
+    long rejectedTotal = rejected.values().stream().mapToLong(Long::longValue).sum();
+    return new ScoreReport(out, rejectsPath, scored + rejectedTotal, scored, rejected, (System.nanoTime() - start) / 1e9);
+  }
+
+  private ProgressBar progressBar(ExportedModel model) {
+    return new ProgressBarBuilder()
+        .setTaskName("score " + model.name() + "/" + model.version())
+        .setInitialMax(-1)
+        .setUnit(" rows", 1)
+        .showSpeed()
+        .setUpdateIntervalMillis(500)
+        .build();
+  }
+
+  /** Reader thread: parses records and tokenizes texts, one window at a time. */
+  private void produce(CsvRecordReader csv, int textIndex, ClassifierAssets assets, BlockingQueue<Window> queue) {
+    int window = config.batchSize() * BATCHES_PER_WINDOW;
+    try {
+      List<CsvRecordReader.Item> items = new ArrayList<>();
+      List<int[]> ids = new ArrayList<>();
+      for (CsvRecordReader.Item item; (item = csv.next()) != null; ) {
+        if (item instanceof CsvRecordReader.Row row) {
+          String text = row.fields().get(textIndex);
+          if (text.isBlank()) {
+            item = new CsvRecordReader.Rejected(row.line(), "empty text", String.join(",", row.fields()));
+          } else {
+            ids.add(assets.encode(text));
+          }
+        }
+        items.add(item);
+        if (ids.size() >= window || items.size() >= 4 * window) {
+          queue.put(new Window(items, ids, null));
+          items = new ArrayList<>();
+          ids = new ArrayList<>();
+        }
+      }
+      if (!items.isEmpty()) queue.put(new Window(items, ids, null));
+      queue.put(Window.END);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      try {
+        queue.put(new Window(List.of(), List.of(), e));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Probabilities per row (in window order), running length-sorted batches. */
+  private float[][] predict(TextClassifier classifier, List<int[]> ids, int numLabels) {
+    Integer[] order = new Integer[ids.size()];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
+    float[][] out = new float[ids.size()][];
+    for (int b = 0; b < order.length; b += config.batchSize()) {
+      int end = Math.min(order.length, b + config.batchSize());
+      List<int[]> batchIds = new ArrayList<>(end - b);
+      for (int k = b; k < end; k++) batchIds.add(ids.get(order[k]));
+      float[] p = classifier.probabilities(TokenBatch.of(batchIds));
+      if (p.length != batchIds.size() * numLabels) {
+        throw new JtuneException("model returned " + p.length + " probabilities for " + batchIds.size() + " rows and "
+            + numLabels + " labels in labels.txt: the export is inconsistent");
+      }
+      for (int k = b; k < end; k++) out[order[k]] = Arrays.copyOfRange(p, (k - b) * numLabels, (k - b + 1) * numLabels);
+    }
+    return out;
+  }
+
+  /** Input columns, then label, score and prob_<label> (prefixed with predicted_ when taken). */
+  static List<String> outputHeader(List<String> input, List<String> labels) {
+    List<String> h = new ArrayList<>(input);
+    String prefix = input.contains("label") || input.contains("score") ? "predicted_" : "";
+    h.add(prefix + "label");
+    h.add(prefix + "score");
+    for (String l : labels) h.add("prob_" + l);
+    return h;
+  }
+
+  private static List<Object> outputRecord(List<String> fields, float[] probs, List<String> labels) {
+    int best = 0;
+    for (int k = 1; k < probs.length; k++) if (probs[k] > probs[best]) best = k;
+    List<Object> rec = new ArrayList<>(fields.size() + 2 + probs.length);
+    rec.addAll(fields);
+    rec.add(labels.get(best));
+    rec.add(probs[best]);
+    for (float p : probs) rec.add(p);
+    return rec;
+  }
+
+  /** The reason without its details, for counting. */
+  private static String kind(String reason) {
+    if (reason.startsWith("expected ")) return "wrong number of fields";
+    int cut = reason.indexOf(':');
+    int paren = reason.indexOf(" (");
+    if (paren >= 0 && (cut < 0 || paren < cut)) cut = paren;
+    return cut < 0 ? reason : reason.substring(0, cut);
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p == null) return;
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

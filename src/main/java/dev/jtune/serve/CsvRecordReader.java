@@ -1,0 +1,120 @@
+package dev.jtune.serve;
+
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Reads a CSV of any size one record at a time and keeps going past broken records. commons-csv
+ * parses each record; this class only cuts the stream into candidate records (physical lines
+ * joined while a quote is open) so that one malformed record (stray quote, wrong field count)
+ * becomes a {@link Rejected} with its line number and reason instead of ending the file. An
+ * unterminated quote is given up after {@code maxRecordChars}, the rest re-read from the next line.
+ * Line breaks inside quoted fields come back as {@code \n}.
+ */
+public final class CsvRecordReader implements Closeable {
+  /** What {@link #next()} returns. */
+  public sealed interface Item permits Row, Rejected {
+    long line();
+  }
+
+  /** A well-formed record. */
+  public record Row(long line, List<String> fields) implements Item {}
+
+  /** A record that cannot be read, with the reason and its raw text. */
+  public record Rejected(long line, String reason, String raw) implements Item {}
+
+  private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
+
+  private final BufferedReader in;
+  private final int maxRecordChars;
+  private final List<String> header;
+  // lines read but not consumed yet (after giving up on an unterminated quote), with line numbers
+  private final Deque<Line> pushedBack = new ArrayDeque<>();
+  private long nextLine = 1;
+
+  public CsvRecordReader(BufferedReader in, int maxRecordChars) {
+    this.in = in;
+    this.maxRecordChars = maxRecordChars;
+    Item first = next();
+    if (first == null) throw new dev.jtune.JtuneException("empty CSV: no header line");
+    if (first instanceof Rejected r) throw new dev.jtune.JtuneException("line 1: unreadable CSV header (" + r.reason() + ")");
+    List<String> h = new ArrayList<>(((Row) first).fields());
+    if (!h.isEmpty() && h.get(0).startsWith("\uFEFF")) h.set(0, h.get(0).substring(1)); // UTF-8 byte order mark
+    this.header = List.copyOf(h);
+  }
+
+  public List<String> header() {
+    return header;
+  }
+
+  /** The next record, or null at the end of the input. Blank lines are skipped. */
+  public Item next() {
+    while (true) {
+      Line first = readLine();
+      if (first == null) return null;
+      if (first.text().isBlank()) continue;
+      StringBuilder record = new StringBuilder(first.text());
+      List<Line> consumed = new ArrayList<>();
+      int quotes = count(first.text());
+      while (quotes % 2 != 0) {
+        Line more = record.length() > maxRecordChars ? null : readLine();
+        if (more == null) {
+          // unterminated quote: reject the first line only and re-read what followed it
+          for (int i = consumed.size() - 1; i >= 0; i--) pushedBack.addFirst(consumed.get(i));
+          return new Rejected(first.number(), "unterminated quoted field", first.text());
+        }
+        consumed.add(more);
+        record.append('\n').append(more.text());
+        quotes += count(more.text());
+      }
+      return parse(first.number(), record.toString());
+    }
+  }
+
+  private Item parse(long line, String text) {
+    try (CSVParser p = CSVParser.parse(text, FORMAT)) {
+      List<CSVRecord> recs = p.getRecords();
+      if (recs.size() != 1) return new Rejected(line, "broken quoting (" + recs.size() + " records in one line)", text);
+      List<String> fields = recs.get(0).toList();
+      if (header != null && fields.size() != header.size()) {
+        return new Rejected(line, "expected " + header.size() + " fields, found " + fields.size(), text);
+      }
+      return new Row(line, fields);
+    } catch (IOException | UncheckedIOException | IllegalStateException e) {
+      String m = String.valueOf(e.getMessage());
+      return new Rejected(line, "broken quoting: " + m.replaceAll("\\s+", " "), text);
+    }
+  }
+
+  private static int count(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) if (s.charAt(i) == '"') n++;
+    return n;
+  }
+
+  private record Line(long number, String text) {}
+
+  private Line readLine() {
+    if (!pushedBack.isEmpty()) return pushedBack.pollFirst();
+    try {
+      String l = in.readLine();
+      return l == null ? null : new Line(nextLine++, l);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
+  }
+}

@@ -1,0 +1,224 @@
+package dev.jtune.serve;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The models under a TF Serving model base ({@code <base>/<name>/<integer version>/}), each
+ * served at its newest version. A poller picks up new version folders while running: the new
+ * version is loaded beside the old one, swapped in atomically, and the old one closes only when
+ * its last in-flight request has released it.
+ */
+public final class ModelBase implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelBase.class);
+
+  private final Path base;
+  private final int intraOpThreads;
+  private final Map<String, ServableVersion> served = new ConcurrentHashMap<>();
+  // per model: the failed version folder and its fingerprint, so a broken export is not reloaded every poll
+  private final Map<String, String> failed = new HashMap<>();
+  private final Map<String, String> lastError = new ConcurrentHashMap<>();
+  // per model: a candidate version seen on the previous poll with its fingerprint (must be stable to load)
+  private final Map<String, String> pending = new HashMap<>();
+  private final ScheduledExecutorService poller;
+  private volatile Consumer<ServableVersion> onLoad = v -> {};
+
+  private ModelBase(Path base, int intraOpThreads) {
+    this.base = base;
+    this.intraOpThreads = intraOpThreads;
+    this.poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "model-base-poller");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Loads the newest version of every model under {@code base} and, when {@code pollInterval} is
+   * positive, watches for new versions.
+   */
+  public static ModelBase open(Path base, Duration pollInterval, int intraOpThreads) {
+    if (!Files.isDirectory(base)) {
+      throw new dev.jtune.JtuneException(base + ": model base folder not found; export a model first (jtune export --out " + base + ")");
+    }
+    ModelBase mb = new ModelBase(base, intraOpThreads);
+    mb.poll(true);
+    if (pollInterval.toMillis() > 0) {
+      mb.poller.scheduleWithFixedDelay(
+          () -> {
+            try {
+              mb.poll(false);
+            } catch (RuntimeException e) {
+              LOG.warn("model base poll failed: {}", e.toString());
+            }
+          },
+          pollInterval.toMillis(),
+          pollInterval.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+    return mb;
+  }
+
+  /** Called after each version is loaded and swapped in (metrics, logs). */
+  public void onLoad(Consumer<ServableVersion> listener) {
+    this.onLoad = listener;
+  }
+
+  public Path base() {
+    return base;
+  }
+
+  /** Names of the models being served, sorted. */
+  public List<String> modelNames() {
+    return served.keySet().stream().sorted().toList();
+  }
+
+  /** The served version of a model, if any (no lease taken: for status and metadata only). */
+  public java.util.Optional<ServableVersion> current(String name) {
+    return java.util.Optional.ofNullable(served.get(name));
+  }
+
+  public java.util.Optional<String> lastError(String name) {
+    return java.util.Optional.ofNullable(lastError.get(name));
+  }
+
+  /**
+   * Takes a lease on the served version of {@code name} (or exactly {@code version} when given).
+   * Unknown model or version: 404 with TF Serving's wording.
+   */
+  public ServableVersion.Lease acquire(String name, OptionalLong version) {
+    while (true) {
+      ServableVersion v = served.get(name);
+      if (v == null || (version.isPresent() && v.version() != version.getAsLong())) {
+        String error = lastError.get(name);
+        throw new ApiException(
+            404,
+            "Servable not found for request: "
+                + (version.isPresent() ? "Specific(" + name + ", " + version.getAsLong() + ")" : "Latest(" + name + ")")
+                + (error == null ? "" : " (last load failure: " + error + ")"));
+      }
+      var lease = v.acquire();
+      if (lease.isPresent()) return lease.get();
+      // raced with a swap: the map already holds (or will hold) the newer version
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Scans the base once: loads new models and newer (or, when the newest vanished, older) versions. */
+  synchronized void poll(boolean initial) {
+    Map<String, TreeMap<Long, Path>> found = scan();
+    for (var e : found.entrySet()) {
+      String name = e.getKey();
+      var newest = e.getValue().lastEntry();
+      ServableVersion cur = served.get(name);
+      if (cur != null && cur.version() == newest.getKey()) continue;
+      String print = fingerprint(newest.getValue());
+      String key = newest.getKey() + "@" + print;
+      if (key.equals(failed.get(name))) continue;
+      // a folder still being written changes between polls; wait until it is stable
+      if (!initial && !key.equals(pending.put(name, key))) continue;
+      pending.remove(name);
+      try {
+        ServableVersion next = ServableVersion.load(name, newest.getKey(), newest.getValue(), intraOpThreads);
+        ServableVersion old = served.put(name, next);
+        failed.remove(name);
+        lastError.remove(name);
+        LOG.info("serving {} version {}{}", name, next.version(), old == null ? "" : " (replacing " + old.version() + ")");
+        if (old != null) old.retire();
+        onLoad.accept(next);
+      } catch (RuntimeException ex) {
+        failed.put(name, key);
+        lastError.put(name, String.valueOf(ex.getMessage()));
+        LOG.warn("cannot load {} version {}: {}", name, newest.getKey(), ex.getMessage());
+      }
+    }
+    for (String name : new ArrayList<>(served.keySet())) {
+      if (!found.containsKey(name)) {
+        ServableVersion gone = served.remove(name);
+        LOG.info("model {} removed from {}: unloading version {}", name, base, gone.version());
+        gone.retire();
+      }
+    }
+  }
+
+  /** Model name -> (version -> folder) for every version folder that holds a saved_model.pb. */
+  private Map<String, TreeMap<Long, Path>> scan() {
+    Map<String, TreeMap<Long, Path>> out = new TreeMap<>();
+    try (Stream<Path> models = Files.list(base)) {
+      // hidden folders (staging, moved-away models) are not models
+      for (Path m : models.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
+        TreeMap<Long, Path> versions = versions(m);
+        if (!versions.isEmpty()) out.put(m.getFileName().toString(), versions);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /** Integer-named subfolders of a model folder that hold a saved_model.pb, by version. */
+  public static TreeMap<Long, Path> versions(Path modelDir) {
+    TreeMap<Long, Path> versions = new TreeMap<>();
+    try (Stream<Path> vs = Files.list(modelDir)) {
+      for (Path v : vs.toList()) {
+        String n = v.getFileName().toString();
+        if (n.matches("\\d{1,18}") && Files.isRegularFile(v.resolve("saved_model.pb"))) {
+          versions.put(Long.parseLong(n), v);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return versions;
+  }
+
+  /** Sizes and modification times of every file in a folder: changes while a writer is busy. */
+  private static String fingerprint(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      long[] acc = new long[2];
+      files
+          .filter(Files::isRegularFile)
+          .forEach(
+              f -> {
+                try {
+                  acc[0] += Files.size(f);
+                  acc[1] = acc[1] * 31 + Files.getLastModifiedTime(f).toMillis();
+                } catch (IOException e) {
+                  acc[1]++;
+                }
+              });
+      return acc[0] + ":" + acc[1];
+    } catch (IOException | UncheckedIOException e) {
+      return "unreadable";
+    }
+  }
+
+  /** Stops polling and retires every version (each closes once its requests are done). */
+  @Override
+  public synchronized void close() {
+    poller.shutdownNow();
+    for (String name : new ArrayList<>(served.keySet())) {
+      ServableVersion v = served.remove(name);
+      if (v != null) v.retire();
+    }
+  }
+}

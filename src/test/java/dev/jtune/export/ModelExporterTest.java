@@ -1,0 +1,86 @@
+package dev.jtune.export;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jtune.model.BertConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole export of a tiny run: layout, versions, parity report of every artifact. */
+class ModelExporterTest {
+  @TempDir static Path tmp;
+  static Path run;
+
+  @BeforeAll
+  static void fixture() throws Exception {
+    LiteRtInstall.require();
+    run = TinyRunFixture.create(tmp.resolve("runs/tiny"), BertConfig.Pooler.DENSE, "cls", 5);
+    TinyRunFixture.dataset(tmp.resolve("runs/data"), 40, 9);
+  }
+
+  @Test
+  void exportsEveryFormatIntoTheNextVersionWithAPassingParityReport() throws Exception {
+    Path out = tmp.resolve("exports-all");
+    ModelExporter.Result r = ModelExporter.export(ExportConfig.of(run).withOut(out), new java.io.PrintWriter(System.err, true));
+    assertEquals(out.resolve("tiny/1"), r.versionDir());
+    Path v = r.versionDir();
+    for (String f : List.of("saved_model.pb", "variables/variables.index", "model.onnx", "model-float32.tflite", "model-float16.tflite",
+        "model-int8.tflite", "export-report.json", "assets.extra/tokenizer.json", "assets.extra/labels.txt",
+        "assets.extra/classifier.json", "assets.extra/provenance.json")) {
+      assertTrue(Files.isRegularFile(v.resolve(f)), f);
+    }
+    assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(v)), "servable by another user");
+    System.out.print(r.report().toTable());
+    assertTrue(r.report().allChecksPassed(), r.report().toTable());
+    assertEquals(40, r.report().examples());
+    List<String> names = r.report().artifacts().stream().map(ExportReport.Artifact::artifact).toList();
+    assertEquals(List.of("training graph", "savedmodel", "onnx", "tflite float32", "tflite float16", "tflite int8"), names);
+    for (ExportReport.Artifact a : r.report().artifacts().subList(1, names.size())) {
+      assertNotNull(a.maxAbsDiff(), a.artifact());
+      assertEquals(1.0, a.labelAgreement(), 0.051, a.artifact()); // int8 may flip one of 40 near-ties
+      assertNotNull(a.batch1MsP50(), a.artifact());
+      assertTrue(a.bytes() > 0, a.artifact());
+    }
+    ExportReport.Artifact f32 = r.report().artifacts().get(3);
+    ExportReport.Artifact i8 = r.report().artifacts().get(5);
+    assertTrue(i8.bytes() < f32.bytes() * 0.6, "int8 " + i8.bytes() + " vs float32 " + f32.bytes());
+    JsonNode json = new ObjectMapper().readTree(v.resolve("export-report.json").toFile());
+    assertEquals(6, json.get("artifacts").size());
+    JsonNode prov = new ObjectMapper().readTree(v.resolve("assets.extra/provenance.json").toFile());
+    assertEquals(run.toAbsolutePath().normalize().toString(), prov.get("run").asText());
+    assertTrue(prov.get("sha256").has("model.onnx"));
+    assertEquals(2, prov.get("graph").get("onnx_ir_ops").get("GELU").asInt());
+
+    ModelExporter.Result second = ModelExporter.export(ExportConfig.of(run).withOut(out).withFormats("onnx").withParity(false),
+        new java.io.PrintWriter(System.err, true));
+    assertEquals(out.resolve("tiny/2"), second.versionDir());
+    try (Stream<Path> s = Files.list(out.resolve("tiny"))) {
+      assertEquals(List.of("1", "2"), s.map(p -> p.getFileName().toString()).sorted().toList(), "no staging folder left behind");
+    }
+  }
+
+  @Test
+  void benchComparesTheSavedModelWithOnnxRuntimeOnTheSameTokens() throws Exception {
+    Path out = tmp.resolve("exports-bench");
+    ModelExporter.export(ExportConfig.of(run).withOut(out).withFormats("savedmodel,onnx").withParity(false), new java.io.PrintWriter(System.err, true));
+    Map<String, Object> r = ExportBenchmark.run(new ExportBenchmark.Config(out.resolve("tiny"), tmp.resolve("runs/data"), "test", 0, 8),
+        new java.io.PrintWriter(System.err, true));
+    assertEquals(out.resolve("tiny/1").toString(), r.get("model"), "the highest version is benchmarked");
+    assertEquals(40, r.get("examples"));
+    assertTrue((Double) r.get("max_abs_diff_probabilities") < 1e-5);
+    for (String k : List.of("tensorflow_savedmodel", "onnxruntime")) {
+      Map<?, ?> m = (Map<?, ?>) r.get(k);
+      assertTrue((Double) m.get("latency_batch1_ms_p50") > 0, k);
+      assertTrue((Double) m.get("latency_batch_ms_p50") > 0, k);
+      assertTrue((Double) m.get("examples_per_second") > 0, k);
+    }
+  }
+}
