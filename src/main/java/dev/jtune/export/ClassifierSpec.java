@@ -12,14 +12,16 @@ import java.util.List;
 
 /**
  * The classification head of a trained run as stored in {@code classifier.json}: how token
- * vectors are pooled ({@code cls} or {@code mean}), the labels (index = class id) and the
- * sequence length the run was trained with.
+ * vectors are pooled ({@code cls} or {@code mean}), over how many of the top encoder layers (their
+ * pooled vectors concatenated; absent = 1), the labels (index = class id) and the sequence length the
+ * run was trained with.
  */
 public record ClassifierSpec(
     @JsonProperty("pooling") String pooling,
     @JsonProperty("num_labels") int numLabels,
     @JsonProperty("labels") List<String> labels,
-    @JsonProperty("max_seq_len") int maxSeqLen) {
+    @JsonProperty("max_seq_len") int maxSeqLen,
+    @JsonProperty("layers") Integer layers) {
 
   public static final String FILE_NAME = "classifier.json";
   static final ObjectMapper JSON = new ObjectMapper()
@@ -35,7 +37,14 @@ public record ClassifierSpec(
       throw new IllegalArgumentException("num_labels is " + numLabels + " but labels has " + labels.size() + " entries");
     }
     if (maxSeqLen < 2) throw new IllegalArgumentException("max_seq_len must be >= 2, got " + maxSeqLen);
+    if (layers == null) layers = 1;
+    if (layers < 1) throw new IllegalArgumentException("layers must be >= 1, got " + layers);
     labels = List.copyOf(labels);
+  }
+
+  /** A head over the last layer only. */
+  public ClassifierSpec(String pooling, int numLabels, List<String> labels, int maxSeqLen) {
+    this(pooling, numLabels, labels, maxSeqLen, 1);
   }
 
   public static ClassifierSpec read(Path file) {

@@ -3,6 +3,7 @@ package dev.jtune.export;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;
+import dev.jtune.train.ClassifierHead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,11 +56,21 @@ public final class InferenceModel implements AutoCloseable {
   }
 
   public static InferenceModel of(TrainedRun run) {
-    return build(run.config(), run.classifier().pooling(), run.encoderWeights(), run.headKernel(), run.headBias());
+    return build(run.config(), run.classifier().pooling(), run.classifier().layers(), run.encoderWeights(),
+        run.headKernel(), run.headBias());
   }
 
-  /** Builds the inference graph for these weights; {@code pooling} is cls or mean. */
+  /** A head over the last layer only. */
   public static InferenceModel build(BertConfig config, String pooling, EncoderWeights encoder,
+      EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
+    return build(config, pooling, 1, encoder, kernel, bias);
+  }
+
+  /**
+   * Builds the inference graph for these weights; {@code pooling} is cls or mean, applied to each
+   * of the top {@code layers} encoder layers exactly as in training ({@link ClassifierHead}).
+   */
+  public static InferenceModel build(BertConfig config, String pooling, int layers, EncoderWeights encoder,
       EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
     int labels = (int) bias.shape().get(0);
     Path checkpoint = null;
@@ -67,7 +78,7 @@ public final class InferenceModel implements AutoCloseable {
     try (Graph scratch = new Graph()) {
       BertEncoder enc = BertEncoder.build(scratch, config, BertEncoder.Options.inference());
       Ops tf = Ops.create(scratch);
-      Operand<TFloat32> pooled = enc.applyPooler(pooling.equals("mean") ? enc.meanOutput() : enc.clsOutput());
+      Operand<TFloat32> pooled = ClassifierHead.pooled(enc, pooling, layers);
       Ops head = tf.withSubScope("classifier");
       Variable<TFloat32> k = head.withName("kernel").variable(head.withInitScope().zeros(head.withInitScope().constant(kernel.shape()), TFloat32.class));
       Variable<TFloat32> b = head.withName("bias").variable(head.withInitScope().zeros(head.withInitScope().constant(bias.shape()), TFloat32.class));

@@ -115,9 +115,11 @@ public record TrainedRun(
     }
     EncoderWeights.Weight kernel = headWeights.get(HEAD_KERNEL);
     EncoderWeights.Weight bias = headWeights.get(HEAD_BIAS);
-    if (!kernel.shape().equals(Shape.of(config.hiddenSize(), head.numLabels())) || !bias.shape().equals(Shape.of(head.numLabels()))) {
+    long features = (long) head.layers() * config.hiddenSize();
+    if (!kernel.shape().equals(Shape.of(features, head.numLabels())) || !bias.shape().equals(Shape.of(head.numLabels()))) {
       throw new JtuneException(model + ": classifier/kernel " + kernel.shape() + " and classifier/bias " + bias.shape()
-          + " do not match hidden " + config.hiddenSize() + " and " + head.numLabels() + " labels");
+          + " do not match " + head.layers() + " pooled layer(s) of hidden " + config.hiddenSize() + " and "
+          + head.numLabels() + " labels");
     }
     return new TrainedRun(runDir, runDir.toAbsolutePath().normalize().getFileName().toString(), config, head, labels, enc, kernel, bias, masks);
   }

@@ -96,6 +96,27 @@ class SavedModelExportTest {
   }
 
   @Test
+  void headOverSeveralLayersExportsToSavedModelAndOnnxLikeTheTrainingGraph() throws Exception {
+    Path twoLayerRun = TinyRunFixture.create(tmp.resolve("runs/tiny-top2"), BertConfig.Pooler.MEAN, "mean", 2, 22);
+    ExportConfig c = ExportConfig.of(twoLayerRun).withOut(tmp.resolve("exports-top2")).withFormats("savedmodel,onnx").withParity(false);
+    Path v = ModelExporter.export(c, new PrintWriter(new StringWriter())).versionDir();
+    List<int[]> rows = randomTokenRows(24);
+    try (SavedModelPredictor trained = SavedModelPredictor.load(twoLayerRun.resolve("model"));
+         SavedModelPredictor exported = SavedModelPredictor.load(v);
+         OnnxPredictor onnx = OnnxPredictor.load(v.resolve("model.onnx"), 1)) {
+      float[][] want = trained.predict(TokenBatch.of(rows));
+      float[][] got = exported.predict(TokenBatch.of(rows));
+      float[][] gotOnnx = onnx.predict(TokenBatch.of(rows));
+      for (int i = 0; i < rows.size(); i++) {
+        for (int j = 0; j < want[i].length; j++) {
+          assertEquals(want[i][j], got[i][j], 1e-5);
+          assertEquals(want[i][j], gotOnnx[i][j], 1e-4);
+        }
+      }
+    }
+  }
+
+  @Test
   void bf16VariantStoresDenseWeightsInBfloat16AndStaysClose() throws Exception {
     Path fp32 = export(ExportConfig.SavedModelPrecision.FP32, "exports-fp32");
     Path bf16 = export(ExportConfig.SavedModelPrecision.BF16, "exports-bf16");

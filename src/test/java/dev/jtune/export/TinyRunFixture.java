@@ -2,6 +2,7 @@ package dev.jtune.export;
 
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
+import dev.jtune.train.ClassifierHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,21 +31,27 @@ final class TinyRunFixture {
   private TinyRunFixture() {}
 
   static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, long seed) throws IOException {
+    return create(runDir, encoderPooler, pooling, 1, seed);
+  }
+
+  /** A run whose head reads the pooled vectors of the top {@code layers} encoder layers, as the trainer builds it. */
+  static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, int layers, long seed) throws IOException {
     BertConfig config = BertConfig.tiny(encoderPooler);
+    int features = layers * config.hiddenSize();
     Path model = runDir.resolve("model");
     Files.createDirectories(runDir);
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.training(seed));
       Ops tf = Ops.create(g);
-      Operand<TFloat32> pooled = enc.applyPooler(pooling.equals("mean") ? enc.meanOutput() : enc.clsOutput());
+      Operand<TFloat32> pooled = ClassifierHead.pooled(enc, pooling, layers);
       Random r = new Random(seed);
-      float[] k = new float[config.hiddenSize() * LABELS.size()];
+      float[] k = new float[features * LABELS.size()];
       for (int i = 0; i < k.length; i++) k[i] = (float) (r.nextGaussian() * 0.5);
       float[] b = {0.1f, -0.2f, 0.05f};
       Ops head = tf.withSubScope("classifier");
       Variable<TFloat32> kernel;
       Variable<TFloat32> bias;
-      try (TFloat32 kt = TFloat32.tensorOf(Shape.of(config.hiddenSize(), LABELS.size()), DataBuffers.of(k, true, false));
+      try (TFloat32 kt = TFloat32.tensorOf(Shape.of(features, LABELS.size()), DataBuffers.of(k, true, false));
            TFloat32 bt = TFloat32.tensorOf(Shape.of(LABELS.size()), DataBuffers.of(b, true, false))) {
         kernel = head.withName("kernel").variable(head.withInitScope().constant(kt));
         bias = head.withName("bias").variable(head.withInitScope().constant(bt));
@@ -64,7 +71,7 @@ final class TinyRunFixture {
     config.write(assets.resolve(BertConfig.FILE_NAME));
     Files.writeString(assets.resolve("tokenizer.json"), tinyTokenizerJson(config.vocabSize()));
     Files.write(assets.resolve("labels.txt"), LABELS);
-    new ClassifierSpec(pooling, LABELS.size(), LABELS, MAX_SEQ_LEN).write(assets.resolve(ClassifierSpec.FILE_NAME));
+    new ClassifierSpec(pooling, LABELS.size(), LABELS, MAX_SEQ_LEN, layers).write(assets.resolve(ClassifierSpec.FILE_NAME));
     Files.writeString(runDir.resolve("config.json"), "{\"fixture\": true, \"data\": \"" + runDir.resolveSibling("data").toString().replace("\\", "/") + "\"}\n");
     return runDir;
   }
