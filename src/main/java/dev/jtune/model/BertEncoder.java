@@ -87,6 +87,7 @@ public final class BertEncoder {
   private Placeholder<TInt32> inputTypeIds;
   private PlaceholderWithDefault<TFloat32> dropoutRate;
   private Operand<TFloat32> sequenceOutput;
+  private final List<Operand<TFloat32>> layerOutputs = new ArrayList<>();
   private Operand<TFloat32> pooledOutput;
   private Operand<TFloat32> clsOutput;
   private Operand<TFloat32> meanOutput;
@@ -132,6 +133,14 @@ public final class BertEncoder {
 
   public Placeholder<TInt32> inputTypeIds() {
     return inputTypeIds;
+  }
+
+  /**
+   * [batch * seq, H]: the token vectors that leave transformer layer {@code layer} (0-based); the
+   * last one is {@link #sequenceOutput()} before its reshape to [batch, seq, H].
+   */
+  public Operand<TFloat32> layerOutput(int layer) {
+    return layerOutputs.get(layer);
   }
 
   /** [batch, seq, H]: the last layer's token vectors (op {@code sequence_output}). */
@@ -272,6 +281,7 @@ public final class BertEncoder {
         List.of(batch, seq, enc.constant(new int[] {config.numAttentionHeads(), config.headSize()})), enc.constant(0));
     for (int l = 0; l < config.numHiddenLayers(); l++) {
       x = transformerLayer(l, x, bias, headsShape);
+      layerOutputs.add(x);
     }
 
     Ops out = tf;

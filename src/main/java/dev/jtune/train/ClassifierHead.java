@@ -2,10 +2,8 @@ package dev.jtune.train;
 
 import dev.jtune.model.BertEncoder;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
@@ -69,33 +67,13 @@ public final class ClassifierHead {
     Operand<TFloat32> count = tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f)); // [B, 1]
     List<Operand<TFloat32>> parts = new ArrayList<>();
     for (int l = total - layers; l < total - 1; l++) {
-      Operand<TFloat32> tokens = tf.reshape(layerOutput(encoder, l), seqShape);
+      Operand<TFloat32> tokens = tf.reshape(encoder.layerOutput(l), seqShape);
       parts.add(pooling.equals("cls")
           ? tf.stridedSlice(tokens, Indices.all(), Indices.at(0), Indices.all())
           : tf.math.div(tf.reduceSum(tf.math.mul(tokens, mask), tf.constant(1)), count));
     }
     parts.add(last);
     return tf.concat(parts, tf.constant(1));
-  }
-
-  /**
-   * The token vectors [B * S, H] that leave transformer layer {@code l}: the input of layer l + 1's
-   * query projection (a MatMul with {@code bert/encoder/layer_<l+1>/attention/self/query/kernel}),
-   * located by that BERT variable name, so the head reuses the encoder's ops instead of recomputing.
-   */
-  private static Operand<TFloat32> layerOutput(BertEncoder encoder, int l) {
-    String query = "bert/encoder/layer_" + (l + 1) + "/attention/self/";
-    Iterator<GraphOperation> ops = encoder.graph().operations();
-    while (ops.hasNext()) {
-      GraphOperation op = ops.next();
-      if (op.type().equals("MatMul") && op.name().startsWith(query) && op.numInputs() == 2
-          && op.input(1).op().name().equals(query + "query/kernel")) {
-        @SuppressWarnings("unchecked")
-        Operand<TFloat32> x = (Operand<TFloat32>) op.input(0);
-        return x;
-      }
-    }
-    throw new IllegalStateException("no query projection of layer " + (l + 1) + " in the encoder graph");
   }
 
   /**
