@@ -1,11 +1,14 @@
 package dev.jtune.export;
 
+import dev.jtune.data.TinyWordPieceTokenizer;
+
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.train.ClassifierHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Graph;
@@ -96,18 +99,9 @@ final class TinyRunFixture {
 
   /** A WordPiece tokenizer.json over [PAD] [UNK] [CLS] [SEP] [MASK] and words w5..w{vocab-1}. */
   static String tinyTokenizerJson(int vocab) {
-    StringBuilder v = new StringBuilder();
-    String[] special = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-    for (int i = 0; i < vocab; i++) {
-      if (i > 0) v.append(',');
-      v.append('"').append(i < special.length ? special[i] : "w" + i).append("\":").append(i);
-    }
-    return "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[],"
-        + "\"normalizer\":{\"type\":\"BertNormalizer\",\"clean_text\":true,\"handle_chinese_chars\":true,\"strip_accents\":null,\"lowercase\":true},"
-        + "\"pre_tokenizer\":{\"type\":\"BertPreTokenizer\"},"
-        + "\"post_processor\":{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"[CLS]\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":0}}],"
-        + "\"pair\":[],\"special_tokens\":{\"[CLS]\":{\"id\":\"[CLS]\",\"ids\":[2],\"tokens\":[\"[CLS]\"]},\"[SEP]\":{\"id\":\"[SEP]\",\"ids\":[3],\"tokens\":[\"[SEP]\"]}}},"
-        + "\"decoder\":null,\"model\":{\"type\":\"WordPiece\",\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100,\"vocab\":{" + v + "}}}";
+    List<String> words = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    for (int i = words.size(); i < vocab; i++) words.add("w" + i);
+    return TinyWordPieceTokenizer.json(words);
   }
 
   /** Random token rows: [CLS] w... [SEP] then padding, lengths between 3 and seqLen. */

@@ -1,8 +1,7 @@
 package dev.jtune.serve;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jtune.data.TinyWordPieceTokenizer;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,46 +43,10 @@ final class ServingFixtures {
 
   /** A BERT-style WordPiece tokenizer.json (HF tokenizers format) over a small vocabulary. */
   static String tokenizerJson() {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    ArrayNode added = root.putArray("added_tokens");
-    String[] specials = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-    for (int i = 0; i < specials.length; i++) {
-      added.addObject().put("id", i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
-          .put("rstrip", false).put("normalized", false).put("special", true);
-    }
-    root.putObject("normalizer").put("type", "BertNormalizer").put("clean_text", true)
-        .put("handle_chinese_chars", true).putNull("strip_accents").put("lowercase", true);
-    root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
-    ObjectNode post = root.putObject("post_processor");
-    post.put("type", "TemplateProcessing");
-    ArrayNode single = post.putArray("single");
-    single.addObject().putObject("SpecialToken").put("id", "[CLS]").put("type_id", 0);
-    single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-    single.addObject().putObject("SpecialToken").put("id", "[SEP]").put("type_id", 0);
-    ArrayNode pair = post.putArray("pair");
-    pair.addObject().putObject("SpecialToken").put("id", "[CLS]").put("type_id", 0);
-    pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-    pair.addObject().putObject("SpecialToken").put("id", "[SEP]").put("type_id", 0);
-    pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-    pair.addObject().putObject("SpecialToken").put("id", "[SEP]").put("type_id", 1);
-    ObjectNode st = post.putObject("special_tokens");
-    st.putObject("[CLS]").put("id", "[CLS]").set("ids", m.createArrayNode().add(2));
-    ((ObjectNode) st.get("[CLS]")).set("tokens", m.createArrayNode().add("[CLS]"));
-    st.putObject("[SEP]").put("id", "[SEP]").set("ids", m.createArrayNode().add(3));
-    ((ObjectNode) st.get("[SEP]")).set("tokens", m.createArrayNode().add("[SEP]"));
-    root.putObject("decoder").put("type", "WordPiece").put("prefix", "##").put("cleanup", true);
-    ObjectNode model = root.putObject("model");
-    model.put("type", "WordPiece").put("unk_token", "[UNK]").put("continuing_subword_prefix", "##")
-        .put("max_input_chars_per_word", 100);
-    ObjectNode vocab = model.putObject("vocab");
-    for (int i = 0; i < specials.length; i++) vocab.put(specials[i], i);
-    for (int i = 0; i < WORDS.size(); i++) vocab.put(WORDS.get(i), specials.length + i);
-    vocab.put("##s", specials.length + WORDS.size());
-    return root.toPrettyString();
+    List<String> vocab = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    vocab.addAll(WORDS);
+    vocab.add("##s");
+    return TinyWordPieceTokenizer.json(vocab);
   }
 
   static int vocabSize() {
