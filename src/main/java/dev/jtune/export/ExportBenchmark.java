@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.train.ClassifierSpec;
 import dev.jtune.JtuneException;
 import java.io.IOException;
 import java.io.PrintWriter;

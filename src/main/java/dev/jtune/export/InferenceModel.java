@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.train.TrainedRun;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;

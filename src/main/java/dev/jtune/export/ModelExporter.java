@@ -1,5 +1,7 @@
 package dev.jtune.export;
 
+import dev.jtune.train.ClassifierSpec;
+import dev.jtune.train.TrainedRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;

@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.train.ClassifierSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;

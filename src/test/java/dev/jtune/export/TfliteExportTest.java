@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.train.TrainedRun;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jtune.export.ir.GraphLowering;

@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.train.ClassifierSpec;
 import dev.jtune.data.TinyWordPieceTokenizer;
 
 import dev.jtune.model.BertConfig;

@@ -1,4 +1,4 @@
-package dev.jtune.export;
+package dev.jtune.train;
 
 import dev.jtune.JtuneException;
 import dev.jtune.model.BertConfig;

@@ -1,4 +1,4 @@
-package dev.jtune.export;
+package dev.jtune.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -24,7 +24,7 @@ public record ClassifierSpec(
     @JsonProperty("layers") Integer layers) {
 
   public static final String FILE_NAME = "classifier.json";
-  static final ObjectMapper JSON = new ObjectMapper()
+  public static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
