@@ -36,6 +36,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue the interrupted run in --out from its last checkpoint.")
   boolean resume;
 
+  @Option(names = "--init-from", paramLabel = "RUN", description = "Start from the trained classifier of a finished run (its encoder and head weights).")
+  String initFrom;
+
   @Option(names = "--unfreeze-top", paramLabel = "K", description = "Also train the top K encoder layers (default 0: encoder frozen).")
   Integer unfreezeTop;
 
@@ -108,6 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
     Map<String, Object> o = new LinkedHashMap<>();
     put(o, "model", model);
     put(o, "data", data);
+    put(o, "init_from", initFrom);
     put(o, "freeze.unfreeze_top", unfreezeTop);
     if (unfreeze != null) {
       if (!unfreeze.equals("all")) throw new dev.jtune.JtuneException("--unfreeze takes 'all' (use --unfreeze-top K for the top K layers)");

@@ -54,6 +54,7 @@ public final class Trainer {
   private final Path cacheDir;
   private final boolean showProgress;
   private java.util.function.Consumer<TrainerState> afterCheckpoint = s -> {};
+  private Map<String, CheckpointStore.Tensor> initialHead = Map.of();
 
   /** What training produced: the trained values at the best validation, and how it went. */
   public record Result(
@@ -83,6 +84,14 @@ public final class Trainer {
   /** Called after each checkpoint of {@code last.ckpt} is written (e.g. to report or stop). */
   public Trainer onCheckpoint(java.util.function.Consumer<TrainerState> listener) {
     this.afterCheckpoint = listener;
+    return this;
+  }
+
+  /** Starts the head from these trained values instead of a random init (a fresh run only; resume reads them from the checkpoint). */
+  public Trainer startHeadFrom(EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
+    this.initialHead = Map.of(
+        ClassifierHead.KERNEL, new CheckpointStore.Tensor(kernel.shape().asArray(), kernel.values()),
+        ClassifierHead.BIAS, new CheckpointStore.Tensor(bias.shape().asArray(), bias.values()));
     return this;
   }
 
@@ -130,6 +139,8 @@ public final class Trainer {
           CheckpointStore.Checkpoint ck = CheckpointStore.read(checkpoints.last());
           g.write(session, ck.tensors());
           state = ck.state();
+        } else if (!initialHead.isEmpty()) {
+          g.write(session, initialHead);
         }
         Loop loop = new Loop(g, session, train, val, trainFeatures, valFeatures);
         state = loop.run(state);

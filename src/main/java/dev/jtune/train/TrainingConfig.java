@@ -24,6 +24,7 @@ import java.util.Set;
 public record TrainingConfig(
     @JsonPropertyDescription("encoder SavedModel folder (savedmodels/<name>)") String model,
     @JsonPropertyDescription("prepared dataset folder (datasets/<name>) with train/val/test.csv and labels.txt") String data,
+    @JsonPropertyDescription("finished run folder (runs/<run>) whose trained classifier starts this run: its encoder and head weights replace the pretrained encoder and the random head (empty = start from the pretrained encoder)") String initFrom,
     @JsonPropertyDescription("tokenization") Tokens tokens,
     @JsonPropertyDescription("classifier head") Head head,
     @JsonPropertyDescription("loss function") Loss loss,
@@ -36,10 +37,10 @@ public record TrainingConfig(
 
   /** Tokenization settings. */
   public record Tokens(
-      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated (0 = auto: 256 on cached features of a frozen encoder, 128 otherwise)") int maxSeqLen,
+      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated") int maxSeqLen,
       @JsonPropertyDescription("group training batches by token length so each batch pads little") boolean lengthBucketing) {
     public Tokens {
-      require(maxSeqLen >= 3 || maxSeqLen == 0, "tokens.max_seq_len", maxSeqLen, "must be >= 3 (or 0 = auto)");
+      require(maxSeqLen >= 3, "tokens.max_seq_len", maxSeqLen, "must be >= 3");
     }
   }
 
@@ -47,9 +48,9 @@ public record TrainingConfig(
   public record Head(
       @JsonPropertyDescription("how token vectors become one vector: cls (first token) or mean (mask-weighted mean)") String pooling,
       @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout,
-      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; 0 = auto: 4 with a frozen encoder, 1 when encoder layers train; an encoder with fewer layers uses all)") int layers) {
+      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; an encoder with fewer layers uses all)") int layers) {
     public Head {
-      require(layers >= 0, "head.layers", layers, "must be >= 1 (or 0 = auto)");
+      require(layers >= 1, "head.layers", layers, "must be >= 1");
       require(Set.of("cls", "mean").contains(pooling), "head.pooling", pooling, "must be cls or mean");
       require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
     }
@@ -170,6 +171,7 @@ public record TrainingConfig(
   public TrainingConfig {
     require(model != null && !model.isBlank(), "model", model, "must name an encoder SavedModel folder");
     require(data != null && !data.isBlank(), "data", data, "must name a prepared dataset folder");
+    if (initFrom == null) initFrom = "";
     java.util.Objects.requireNonNull(tokens, "tokens");
     java.util.Objects.requireNonNull(head, "head");
     java.util.Objects.requireNonNull(loss, "loss");
@@ -184,27 +186,7 @@ public record TrainingConfig(
       int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
       loop = new Loop(auto, loop.maxSteps(), loop.batchSize(), loop.gradAccumulation(), loop.seed(), loop.checkpointEverySteps());
     }
-    if (tokens.maxSeqLen() == 0) {
-      // a frozen encoder reads each text once (the feature cache), so a longer window costs one pass;
-      // through the encoder it costs every step
-      boolean cached = freeze.encoderFrozen() && cache.features().equals("auto");
-      tokens = new Tokens(cached ? AUTO_MAX_SEQ_LEN_CACHED : AUTO_MAX_SEQ_LEN_ENCODER, tokens.lengthBucketing());
-    }
-    if (head.layers() == 0) {
-      // a frozen last layer cannot adapt to the task, so the head also reads the layers below it;
-      // layers that train can carry what the task needs up to the last one
-      head = new Head(head.pooling(), head.dropout(), freeze.encoderFrozen() ? AUTO_HEAD_LAYERS_FROZEN : 1);
-    }
   }
-
-
-  /** Token window chosen by {@code tokens.max_seq_len = 0} on cached features of a frozen encoder. */
-  public static final int AUTO_MAX_SEQ_LEN_CACHED = 256;
-  /** Token window chosen by {@code tokens.max_seq_len = 0} when batches run through the encoder. */
-  public static final int AUTO_MAX_SEQ_LEN_ENCODER = 128;
-
-  /** Layers the head reads by {@code head.layers = 0} when the encoder is frozen. */
-  public static final int AUTO_HEAD_LAYERS_FROZEN = 4;
 
   /** Epochs chosen by {@code loop.epochs = 0} on cached features of a frozen encoder. */
   public static final int AUTO_EPOCHS_CACHED = 30;
@@ -212,18 +194,19 @@ public record TrainingConfig(
   public static final int AUTO_EPOCHS_ENCODER = 3;
 
   /**
-   * Defaults: frozen encoder + cached features over an auto token window, mean pooling over auto head
-   * layers, AdamW (head 1e-2) with linear decay, auto epochs.
+   * Defaults: frozen encoder + cached features over a 256-token window, a head over the mean-pooled top
+   * 4 layers, AdamW (head 1e-3) with linear decay, auto epochs.
    */
   public static TrainingConfig defaults() {
     return new TrainingConfig(
         "savedmodels/all-minilm-l6-v2",
         "datasets/spamassassin",
-        new Tokens(0, true),
-        new Head("mean", 0.1, 0),
+        "",
+        new Tokens(256, true),
+        new Head("mean", 0.1, 4),
         new Loss("none", 0.0),
         new Freeze(0, false, false),
-        new Optimizer(1e-2, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
+        new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
         new Schedule("linear", -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
@@ -291,8 +274,6 @@ public record TrainingConfig(
   private static ObjectNode defaultTree() {
     ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
     ((ObjectNode) tree.get("loop")).put("epochs", 0);
-    ((ObjectNode) tree.get("head")).put("layers", 0);
-    ((ObjectNode) tree.get("tokens")).put("max_seq_len", 0);
     return tree;
   }
 

@@ -87,6 +87,7 @@ public final class TrainingRun {
     }
     PreparedDataset data = PreparedDataset.load(dataDir);
     checkSplits(data, dataDir);
+    TrainedRun source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
     String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
 
     AtomicFiles.writeString(configFile, config.toJson() + "\n");
@@ -95,7 +96,9 @@ public final class TrainingRun {
       train = encode(tok, data.split("train"));
       val = encode(tok, data.split("val"));
     }
-    Trainer trainer = new Trainer(config, bert, pretrained.weights(), data.labels(), runDir, progress);
+    Trainer trainer = new Trainer(config, bert, source == null ? pretrained.weights() : source.encoderWeights(), data.labels(),
+        runDir, progress);
+    if (source != null) trainer.startHeadFrom(source.headKernel(), source.headBias());
     Trainer.Result result = trainer.train(train, val, resume);
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
@@ -112,6 +115,35 @@ public final class TrainingRun {
     }
     writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
     return new Summary(runDir, result.bestValidation(), test, trainSeconds);
+  }
+
+  /** The finished run named by {@code init_from}, checked to fit this run's encoder, labels and head. */
+  static TrainedRun initSource(TrainingConfig config, BertConfig bert, List<String> labels) {
+    Path dir = Path.of(config.initFrom());
+    if (!Files.isRegularFile(dir.resolve(MODEL_DIR).resolve("assets").resolve(ClassifierSpec.FILE_NAME))) {
+      throw new JtuneException("init_from " + dir + ": not a finished run (no " + MODEL_DIR + "/assets/" + ClassifierSpec.FILE_NAME
+          + "); pass a run folder written by jtune train");
+    }
+    TrainedRun source = TrainedRun.load(dir);
+    if (!source.config().equals(bert)) {
+      throw new JtuneException("init_from " + dir + ": its encoder differs from " + config.model()
+          + " (bert_config.json); pass the --model that run was trained from");
+    }
+    if (!source.labels().equals(labels)) {
+      throw new JtuneException("init_from " + dir + ": its labels " + source.labels() + " differ from " + config.data()
+          + " " + labels + "; start from a run trained on the same labels");
+    }
+    ClassifierSpec head = source.classifier();
+    if (!head.pooling().equals(config.head().pooling())) {
+      throw new JtuneException("init_from " + dir + ": its head pools with " + head.pooling() + ", this run with "
+          + config.head().pooling() + "; pass --pooling " + head.pooling());
+    }
+    int layers = config.head().layersOf(bert.numHiddenLayers());
+    if (head.layers() != layers) {
+      throw new JtuneException("init_from " + dir + ": its head reads the top " + head.layers() + " layer(s), this run "
+          + layers + "; pass --set head.layers=" + head.layers());
+    }
+    return source;
   }
 
   /** Labels must be usable: every label present in train, and the train split not empty. */
@@ -177,6 +209,7 @@ public final class TrainingRun {
     provenance.put("dataset", Map.of("dir", data.dir().toString(), "sha256", dataHash, "labels", data.labels(),
         "examples", Map.of("train", data.split("train").size(), "val", data.split("val").size(), "test", data.split("test").size())));
     provenance.put("encoder", Map.of("dir", encoder.dir().toString(), "config", encoder.config().orElseThrow()));
+    if (!config.initFrom().isEmpty()) provenance.put("init_from", config.initFrom());
     provenance.put("versions", Map.of(
         "jtune", String.valueOf(TrainingRun.class.getPackage().getImplementationVersion()),
         "tensorflow", TensorFlow.version(),

@@ -20,7 +20,8 @@ class TrainingConfigTest {
     TrainingConfig c = TrainingConfig.defaults();
     assertTrue(c.freeze().encoderFrozen());
     assertTrue(c.usesFeatureCache());
-    assertEquals(TrainingConfig.AUTO_MAX_SEQ_LEN_CACHED, c.tokens().maxSeqLen(), "auto window on cached features");
+    assertEquals(256, c.tokens().maxSeqLen());
+    assertEquals(4, c.head().layers());
   }
 
   @Test
@@ -58,12 +59,11 @@ class TrainingConfigTest {
     assertTrue(e.getMessage().contains("head.pooling"), e.getMessage());
     e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("head.layers", -1)));
     assertTrue(e.getMessage().contains("head.layers"), e.getMessage());
-    assertEquals(4, TrainingConfig.defaults().head().layers(), "auto with a frozen encoder");
-    assertEquals(1, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2)).head().layers(), "auto when layers train");
+    e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("head.layers", 0)));
+    assertTrue(e.getMessage().contains("head.layers"), e.getMessage());
+    e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("tokens.max_seq_len", 2)));
+    assertTrue(e.getMessage().contains("tokens.max_seq_len"), e.getMessage());
     assertEquals(3, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2, "head.layers", 3)).head().layers());
-    assertEquals(256, TrainingConfig.defaults().tokens().maxSeqLen(), "auto on cached features");
-    assertEquals(128, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2)).tokens().maxSeqLen(), "auto through the encoder");
-    assertEquals(128, TrainingConfig.resolve(null, Map.of("cache.features", "off")).tokens().maxSeqLen());
     assertEquals(2, TrainingConfig.defaults().head().layersOf(2), "an encoder with fewer layers uses all of them");
     e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("loop.epoch", "3")));
     assertTrue(e.getMessage().contains("unknown config field 'loop.epoch'"), e.getMessage());

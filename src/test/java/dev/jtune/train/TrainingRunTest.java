@@ -111,6 +111,37 @@ class TrainingRunTest {
     assertTrue(Files.isRegularFile(run.resolve("evaluation-toy-test.md")));
   }
 
+  @Test
+  void initFromStartsWhereTheFinishedRunEnded() throws Exception {
+    // with a vanishing learning rate, the first validation of a run started from the finished run
+    // must see the finished run's best model: same validation loss, same head
+    Path next = dir.resolve("runs").resolve("from-toy");
+    int code = Main.run("train", "--model", encoder.toString(), "--data", data.toString(), "--out", next.toString(),
+        "--init-from", run.toString(), "--unfreeze-top", "1", "--epochs", "1", "--lr", "1e-9", "--encoder-lr", "1e-9",
+        "--batch-size", "16", "--max-seq-len", "32", "--no-progress");
+    assertEquals(0, code);
+    TrainingConfig c = TrainingConfig.read(next.resolve("config.json"));
+    assertEquals(run.toString(), c.initFrom());
+    JsonNode source = JsonFiles.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    List<String> history = Files.readAllLines(next.resolve("history.csv"));
+    double firstValLoss = Double.parseDouble(history.get(1).split(",")[4]);
+    assertEquals(source.at("/validation/loss").asDouble(), firstValLoss, 1e-4);
+    float[] sourceKernel = CheckpointStore.read(run.resolve("checkpoints/best.ckpt")).tensors().get(ClassifierHead.KERNEL).values();
+    float[] kernel = CheckpointStore.read(next.resolve("checkpoints/last.ckpt")).tensors().get(ClassifierHead.KERNEL).values();
+    org.junit.jupiter.api.Assertions.assertArrayEquals(sourceKernel, kernel, 1e-5f);
+    assertEquals(run.toString(), JsonFiles.MAPPER.readTree(next.resolve("provenance.json").toFile()).get("init_from").asText());
+
+    Path out = dir.resolve("runs").resolve("bad-init");
+    assertUserError("pass --pooling mean", "train", "--model", encoder.toString(), "--data", data.toString(),
+        "--out", out.resolve("a").toString(), "--init-from", run.toString(), "--pooling", "cls", "--max-seq-len", "32", "--no-progress");
+    assertUserError("pass --set head.layers=2", "train", "--model", encoder.toString(), "--data", data.toString(),
+        "--out", out.resolve("b").toString(), "--init-from", run.toString(), "--set", "head.layers=1", "--max-seq-len", "32",
+        "--no-progress");
+    assertUserError("not a finished run", "train", "--model", encoder.toString(), "--data", data.toString(),
+        "--out", out.resolve("c").toString(), "--init-from", data.toString(), "--max-seq-len", "32", "--no-progress");
+    assertTrue(!Files.exists(out), "a refused run writes nothing");
+  }
+
   private static String[] err(String... args) {
     PrintStream old = System.err;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
