@@ -25,10 +25,29 @@ public final class SavedModelClassifier implements AutoCloseable {
    */
   public record Info(String pooling, int layers, int numLabels, List<String> labels, int maxSeqLen) {
     public Info {
+      if (!"cls".equals(pooling) && !"mean".equals(pooling)) throw new IllegalArgumentException("pooling must be cls or mean, got " + pooling);
       if (layers == 0) layers = 1;
       if (layers < 0) throw new IllegalArgumentException("layers must be >= 1, got " + layers);
+      if (labels == null || labels.size() < 2) throw new IllegalArgumentException("labels must list at least 2 classes");
       labels = List.copyOf(labels);
       if (labels.size() != numLabels) throw new IllegalArgumentException(labels.size() + " labels for " + numLabels + " classes");
+      if (maxSeqLen < 2) throw new IllegalArgumentException("max_seq_len must be >= 2, got " + maxSeqLen);
+    }
+
+    /** Reads a {@code classifier.json} file; a missing or invalid one is one {@link JtuneException} line. */
+    public static Info read(Path file) {
+      try {
+        return JsonFiles.MAPPER.readValue(file.toFile(), Info.class);
+      } catch (IOException | IllegalArgumentException e) {
+        Throwable c = e;
+        while (c.getCause() != null) c = c.getCause();
+        throw new JtuneException(file + ": cannot read the classifier description (" + firstLine(c.getMessage())
+            + "); pass the model/ folder of a training run");
+      }
+    }
+
+    public void write(Path file) {
+      JsonFiles.write(file, this);
     }
   }
 
@@ -63,14 +82,9 @@ public final class SavedModelClassifier implements AutoCloseable {
     }
   }
 
+  /** The {@code assets/classifier.json} of a classifier SavedModel folder. */
   public static Info readInfo(Path dir) {
-    Path f = dir.resolve("assets").resolve(INFO_FILE);
-    try {
-      return JsonFiles.MAPPER.readValue(f.toFile(), Info.class);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new JtuneException(f + ": cannot read the classifier description (" + firstLine(e.getMessage())
-          + "); pass the model/ folder of a training run");
-    }
+    return Info.read(dir.resolve("assets").resolve(INFO_FILE));
   }
 
   public Path dir() {

@@ -1,6 +1,6 @@
 package dev.jtune.export;
 
-import dev.jtune.train.ClassifierSpec;
+import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.JtuneException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,7 +40,7 @@ public final class ExportBenchmark {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb")) || !Files.isRegularFile(dir.resolve(ModelExporter.ONNX_FILE))) {
       throw new JtuneException(dir + ": needs both saved_model.pb and " + ModelExporter.ONNX_FILE + "; export with --format savedmodel,onnx");
     }
-    ClassifierSpec spec = ClassifierSpec.read(extra.resolve(ClassifierSpec.FILE_NAME));
+    SavedModelClassifier.Info spec = SavedModelClassifier.Info.read(extra.resolve(SavedModelClassifier.INFO_FILE));
     EvaluationSet set = EvaluationSet.fromDataset(c.data(), c.split(), extra.resolve("tokenizer.json"), spec.maxSeqLen(), spec.labels(), c.limit());
     log.printf("bench export: %d examples of %s, batch %d%n", set.size(), set.source(), c.batchSize());
     ArtifactScores tf;

@@ -1,15 +1,19 @@
 package dev.jtune.export;
 
-import dev.jtune.train.ClassifierSpec;
-import dev.jtune.train.TrainedRun;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
+import dev.jtune.eval.JsonFiles;
+import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.export.ir.GraphLowering;
 import dev.jtune.export.ir.InferenceIr;
 import dev.jtune.export.onnx.OnnxWriter;
 import dev.jtune.export.tflite.TflitePrecision;
 import dev.jtune.export.tflite.TfliteWriter;
+import dev.jtune.train.TrainedRun;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,6 +43,10 @@ public final class ModelExporter {
 
   static final String ONNX_FILE = "model.onnx";
   static final String REPORT_FILE = "export-report.json";
+  /** The export's own JSON files (report, provenance) keep their field names as written. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final ExportConfig config;
   private final PrintWriter log;
@@ -94,7 +102,7 @@ public final class ModelExporter {
         for (var f : files.entrySet()) Files.write(staged.resolve(f.getKey()), f.getValue());
         writeAssets(run, staged, version, seqLen, graphInfo);
         ExportReport report = parityReport(run, layout, version, staged, paritySet, seqLen);
-        ClassifierSpec.JSON.writeValue(staged.resolve(REPORT_FILE).toFile(), report);
+        JSON.writeValue(staged.resolve(REPORT_FILE).toFile(), report);
         Path published = layout.publish(staged, version);
         return new Result(published, report);
       } catch (IOException | RuntimeException e) {
@@ -116,8 +124,8 @@ public final class ModelExporter {
 
   private void writeAssets(TrainedRun run, Path staged, long version, int seqLen, Map<String, Object> graphInfo) throws IOException {
     Path extra = Files.createDirectories(staged.resolve("assets.extra"));
-    for (String f : List.of("tokenizer.json", "labels.txt", ClassifierSpec.FILE_NAME)) Files.copy(run.asset(f), extra.resolve(f));
-    ObjectNode p = ClassifierSpec.JSON.createObjectNode();
+    for (String f : List.of("tokenizer.json", "labels.txt", SavedModelClassifier.INFO_FILE)) Files.copy(run.asset(f), extra.resolve(f));
+    ObjectNode p = JSON.createObjectNode();
     p.put("model_name", staged.getParent().getFileName().toString());
     p.put("version", version);
     p.put("created_at", Instant.now().toString());
@@ -125,13 +133,13 @@ public final class ModelExporter {
     p.put("run", run.runDir().toAbsolutePath().normalize().toString());
     readJson(run.runDir().resolve("config.json")).ifPresent(j -> p.set("run_config", j));
     readJson(run.runDir().resolve("metrics.json")).ifPresent(j -> p.set("run_metrics", j));
-    p.set("encoder", ClassifierSpec.JSON.readTree(run.config().toJson()));
-    p.set("classifier", ClassifierSpec.JSON.valueToTree(run.classifier()));
+    p.set("encoder", JSON.readTree(run.config().toJson()));
+    p.set("classifier", JsonFiles.MAPPER.valueToTree(run.classifier()));
     p.put("pruning_masks_folded", run.foldedMasks());
     p.putPOJO("formats", config.formats().stream().map(ExportFormat::label).sorted().toList());
     p.put("savedmodel_precision", config.savedModelPrecision().name().toLowerCase(java.util.Locale.ROOT));
     p.put("tflite_input_shape", "[1," + seqLen + "]");
-    p.set("graph", ClassifierSpec.JSON.valueToTree(graphInfo));
+    p.set("graph", JSON.valueToTree(graphInfo));
     ObjectNode sums = p.putObject("sha256");
     try (var s = Files.list(staged)) {
       for (Path f : s.filter(Files::isRegularFile).sorted().toList()) sums.put(f.getFileName().toString(), sha256(f));
@@ -141,7 +149,7 @@ public final class ModelExporter {
         for (Path f : s.sorted().toList()) sums.put("variables/" + f.getFileName(), sha256(f));
       }
     }
-    ClassifierSpec.JSON.writeValue(extra.resolve("provenance.json").toFile(), p);
+    JSON.writeValue(extra.resolve("provenance.json").toFile(), p);
   }
 
   private ExportReport parityReport(TrainedRun run, ExportLayout layout, long version, Path staged, EvaluationSet set, int seqLen) throws IOException {
@@ -294,7 +302,7 @@ public final class ModelExporter {
   private static Optional<JsonNode> readJson(Path f) {
     if (!Files.isRegularFile(f)) return Optional.empty();
     try {
-      return Optional.of(ClassifierSpec.JSON.readTree(f.toFile()));
+      return Optional.of(JSON.readTree(f.toFile()));
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -1,6 +1,7 @@
 package dev.jtune.train;
 
 import dev.jtune.JtuneException;
+import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.EncoderParameter;
 import dev.jtune.model.EncoderWeights;
@@ -28,7 +29,7 @@ public record TrainedRun(
     Path runDir,
     String name,
     BertConfig config,
-    ClassifierSpec classifier,
+    SavedModelClassifier.Info classifier,
     List<String> labels,
     EncoderWeights encoderWeights,
     EncoderWeights.Weight headKernel,
@@ -57,13 +58,13 @@ public record TrainedRun(
           + "finish training first (jtune train)");
     }
     Path assets = model.resolve("assets");
-    for (String f : List.of(BertConfig.FILE_NAME, "tokenizer.json", "labels.txt", ClassifierSpec.FILE_NAME)) {
+    for (String f : List.of(BertConfig.FILE_NAME, "tokenizer.json", "labels.txt", SavedModelClassifier.INFO_FILE)) {
       if (!Files.isRegularFile(assets.resolve(f))) {
         throw new JtuneException(assets.resolve(f) + ": missing; a finished model folder has assets/" + f);
       }
     }
     BertConfig config = BertConfig.read(assets.resolve(BertConfig.FILE_NAME));
-    ClassifierSpec head = ClassifierSpec.read(assets.resolve(ClassifierSpec.FILE_NAME));
+    SavedModelClassifier.Info head = SavedModelClassifier.readInfo(model);
     List<String> labels;
     try {
       labels = Files.readAllLines(assets.resolve("labels.txt")).stream().filter(l -> !l.isBlank()).toList();

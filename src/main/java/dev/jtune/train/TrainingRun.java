@@ -120,8 +120,8 @@ public final class TrainingRun {
   /** The finished run named by {@code init_from}, checked to fit this run's encoder, labels and head. */
   static TrainedRun initSource(TrainingConfig config, BertConfig bert, List<String> labels) {
     Path dir = Path.of(config.initFrom());
-    if (!Files.isRegularFile(dir.resolve(MODEL_DIR).resolve("assets").resolve(ClassifierSpec.FILE_NAME))) {
-      throw new JtuneException("init_from " + dir + ": not a finished run (no " + MODEL_DIR + "/assets/" + ClassifierSpec.FILE_NAME
+    if (!Files.isRegularFile(dir.resolve(MODEL_DIR).resolve("assets").resolve(SavedModelClassifier.INFO_FILE))) {
+      throw new JtuneException("init_from " + dir + ": not a finished run (no " + MODEL_DIR + "/assets/" + SavedModelClassifier.INFO_FILE
           + "); pass a run folder written by jtune train");
     }
     TrainedRun source = TrainedRun.load(dir);
@@ -133,7 +133,7 @@ public final class TrainingRun {
       throw new JtuneException("init_from " + dir + ": its labels " + source.labels() + " differ from " + config.data()
           + " " + labels + "; start from a run trained on the same labels");
     }
-    ClassifierSpec head = source.classifier();
+    SavedModelClassifier.Info head = source.classifier();
     if (!head.pooling().equals(config.head().pooling())) {
       throw new JtuneException("init_from " + dir + ": its head pools with " + head.pooling() + ", this run with "
           + config.head().pooling() + "; pass --pooling " + head.pooling());

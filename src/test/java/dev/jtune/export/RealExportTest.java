@@ -1,6 +1,6 @@
 package dev.jtune.export;
 
-import dev.jtune.train.ClassifierSpec;
+import dev.jtune.eval.SavedModelClassifier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -165,7 +165,7 @@ class RealExportTest {
     config.write(assets.resolve(BertConfig.FILE_NAME));
     Files.copy(tokenizer, assets.resolve("tokenizer.json"));
     Files.write(assets.resolve("labels.txt"), labels);
-    new ClassifierSpec("mean", labels.size(), new ArrayList<>(labels), maxSeqLen).write(assets.resolve(ClassifierSpec.FILE_NAME));
+    new SavedModelClassifier.Info("mean", 1, labels.size(), new ArrayList<>(labels), maxSeqLen).write(assets.resolve(SavedModelClassifier.INFO_FILE));
     Files.writeString(runDir.resolve("config.json"), "{\"data\": \"" + SPAM + "\"}\n");
   }
 }

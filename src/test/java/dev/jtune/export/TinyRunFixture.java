@@ -1,6 +1,6 @@
 package dev.jtune.export;
 
-import dev.jtune.train.ClassifierSpec;
+import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.data.TinyWordPieceTokenizer;
 
 import dev.jtune.model.BertConfig;
@@ -75,7 +75,7 @@ final class TinyRunFixture {
     config.write(assets.resolve(BertConfig.FILE_NAME));
     Files.writeString(assets.resolve("tokenizer.json"), tinyTokenizerJson(config.vocabSize()));
     Files.write(assets.resolve("labels.txt"), LABELS);
-    new ClassifierSpec(pooling, LABELS.size(), LABELS, MAX_SEQ_LEN, layers).write(assets.resolve(ClassifierSpec.FILE_NAME));
+    new SavedModelClassifier.Info(pooling, layers, LABELS.size(), LABELS, MAX_SEQ_LEN).write(assets.resolve(SavedModelClassifier.INFO_FILE));
     Files.writeString(runDir.resolve("config.json"), "{\"fixture\": true, \"data\": \"" + runDir.resolveSibling("data").toString().replace("\\", "/") + "\"}\n");
     return runDir;
   }
