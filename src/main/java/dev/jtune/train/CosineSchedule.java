@@ -8,15 +8,11 @@ package dev.jtune.train;
 public record CosineSchedule(double peak, double min, long warmupSteps, long totalSteps)
     implements LearningRateSchedule {
   public CosineSchedule {
-    LearningRateSchedule.check(peak, min, warmupSteps);
-    if (totalSteps < warmupSteps) throw new IllegalArgumentException("total steps " + totalSteps + " < warmup steps " + warmupSteps);
+    LearningRateSchedule.check(peak, min, warmupSteps, totalSteps);
   }
 
   @Override
   public double rate(long step) {
-    if (step < warmupSteps) return peak * LearningRateSchedule.warmupFactor(step, warmupSteps);
-    if (step >= totalSteps) return min;
-    double progress = (double) (step - warmupSteps) / (totalSteps - warmupSteps);
-    return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
+    return LearningRateSchedule.decaying(step, peak, min, warmupSteps, totalSteps, p -> 0.5 * (1 + Math.cos(Math.PI * p)));
   }
 }

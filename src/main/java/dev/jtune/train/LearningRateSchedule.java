@@ -30,6 +30,24 @@ public interface LearningRateSchedule {
     return step < warmupSteps ? (double) step / warmupSteps : 1.0;
   }
 
+  /**
+   * The rate of a decaying schedule: the shared warmup, then {@code min + (peak - min) * shape(p)} with
+   * {@code p = (step - warmupSteps) / (totalSteps - warmupSteps)} going 0 -> 1, and {@code min} from
+   * {@code totalSteps} on.
+   */
+  static double decaying(long step, double peak, double min, long warmupSteps, long totalSteps,
+      java.util.function.DoubleUnaryOperator shape) {
+    if (step < warmupSteps) return peak * warmupFactor(step, warmupSteps);
+    if (step >= totalSteps) return min;
+    return min + (peak - min) * shape.applyAsDouble((double) (step - warmupSteps) / (totalSteps - warmupSteps));
+  }
+
+  /** Checks a decaying schedule's settings. */
+  static void check(double peak, double min, long warmupSteps, long totalSteps) {
+    check(peak, min, warmupSteps);
+    if (totalSteps < warmupSteps) throw new IllegalArgumentException("total steps " + totalSteps + " < warmup steps " + warmupSteps);
+  }
+
   static void check(double peak, double min, long warmupSteps) {
     if (!(peak > 0)) throw new IllegalArgumentException("peak learning rate must be > 0, got " + peak);
     if (min < 0 || min > peak) throw new IllegalArgumentException("minimum learning rate must be in [0, peak], got " + min);

@@ -8,15 +8,11 @@ package dev.jtune.train;
 public record LinearDecaySchedule(double peak, double min, long warmupSteps, long totalSteps)
     implements LearningRateSchedule {
   public LinearDecaySchedule {
-    LearningRateSchedule.check(peak, min, warmupSteps);
-    if (totalSteps < warmupSteps) throw new IllegalArgumentException("total steps " + totalSteps + " < warmup steps " + warmupSteps);
+    LearningRateSchedule.check(peak, min, warmupSteps, totalSteps);
   }
 
   @Override
   public double rate(long step) {
-    if (step < warmupSteps) return peak * LearningRateSchedule.warmupFactor(step, warmupSteps);
-    if (step >= totalSteps) return min;
-    double remaining = (double) (totalSteps - step) / (totalSteps - warmupSteps);
-    return min + (peak - min) * remaining;
+    return LearningRateSchedule.decaying(step, peak, min, warmupSteps, totalSteps, p -> 1 - p);
   }
 }
