@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class TfServingServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TfServingServer.class);
   private static final String JSON = "application/json";
+  /** How much of an oversized body is still read and dropped before the 413 goes out. */
+  private static final long DRAIN_BYTES = 16L << 20;
   // /v1/models/{name}[/versions/{v}][/metadata | :predict | :classify | :regress]
   private static final Pattern PATH =
       Pattern.compile("/v1/models/([^/:]+)(?:/versions/([^/:]+))?(?:(/metadata)|:([A-Za-z]+))?/?");
@@ -198,15 +201,35 @@ public final class TfServingServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the request body, at most --max-body-bytes. A larger body gets a 413, but only after the
+   * rest of it (up to {@link #DRAIN_BYTES}) has been read and dropped: closing the connection while
+   * the client is still sending would reset it before the client reads the answer.
+   */
   private byte[] body(Context ctx) {
+    long limit = config.maxBodyBytes();
     long declared = ctx.req().getContentLengthLong();
-    if (declared > config.maxBodyBytes()) throw tooLarge(declared);
     try {
-      return ctx.bodyAsBytes();
-    } catch (HttpResponseException e) {
-      if (e.getStatus() == 413) throw tooLarge(-1);
-      throw new ApiException(e.getStatus(), e.getMessage());
+      InputStream in = ctx.req().getInputStream();
+      if (declared > limit) {
+        if (declared <= DRAIN_BYTES) drain(in);
+        throw tooLarge(declared);
+      }
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      if (bytes.length > limit) {
+        drain(in);
+        throw tooLarge(-1);
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new ApiException(400, "Could not read the request body: " + e.getMessage());
     }
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    long total = 0;
+    for (int n; total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0; ) total += n;
   }
 
   private ApiException tooLarge(long size) {
