@@ -39,7 +39,7 @@ class DynamicBatcherTest {
   void concurrentRequestsWithinTheTimeoutRunAsOneCallAndGetTheirOwnRows() throws Exception {
     ServingMetrics metrics = new ServingMetrics();
     List<CompletableFuture<Map<String, HostTensor>>> results = new ArrayList<>();
-    try (DynamicBatcher b = new DynamicBatcher(new BatchingConfig(32, 300_000, 1, 10, false), metrics)) {
+    try (DynamicBatcher b = new DynamicBatcher(new BatchingConfig(32, 1_000_000, 1, 10, false), metrics)) {
       for (int i = 0; i < 6; i++) {
         float v = i;
         results.add(b.submit(generic, "scale", Map.of("x", HostTensor.ofFloats(new long[] {1, 3}, new float[] {v, v + 1, v + 2})), false));
@@ -69,7 +69,7 @@ class DynamicBatcherTest {
     List<String> texts =
         List.of("hello", "win money", "please review the attached project report thanks", "please review the attached report now thanks", "the team meeting notes");
     List<CompletableFuture<Map<String, HostTensor>>> results = new ArrayList<>();
-    try (DynamicBatcher b = new DynamicBatcher(new BatchingConfig(32, 300_000, 1, 10, false), metrics)) {
+    try (DynamicBatcher b = new DynamicBatcher(new BatchingConfig(32, 1_000_000, 1, 10, false), metrics)) {
       for (String t : texts) results.add(b.submit(classifier, "serving_default", ClassifierAssets.inputs(a.batch(List.of(a.encode(t)))), true));
       for (int i = 0; i < texts.size(); i++) {
         float[] alone = classifier.run("serving_default", ClassifierAssets.inputs(a.batch(List.of(a.encode(texts.get(i)))))).get("probabilities").floats();

@@ -111,7 +111,8 @@ class HotReloadAndLoadTest {
       Path broken = java.nio.file.Files.createDirectories(base.resolve("generic/.staging"));
       java.nio.file.Files.writeString(broken.resolve("saved_model.pb"), "not a protobuf");
       java.nio.file.Files.move(broken, base.resolve("generic/2"));
-      Thread.sleep(800);
+      long seen = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (server.models().lastError("generic").isEmpty() && System.nanoTime() < seen) Thread.sleep(50);
       var r = post(server, "/v1/models/generic:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,1,1]]}");
       assertEquals("{\"predictions\":[[1.0,1.0,1.0]]}", r.body());
       assertEquals(1, server.models().current("generic").orElseThrow().version());
