@@ -48,6 +48,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--train-embeddings", description = "With --unfreeze all: train the embeddings too.")
   Boolean trainEmbeddings;
 
+  @Option(names = "--encoder-dropout", description = "Dropout rate inside the trained encoder layers (default 0.1; 0 = off).")
+  Double encoderDropout;
+
   @Option(names = "--epochs", description = "Passes over the train split.")
   Integer epochs;
 
@@ -118,6 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
       o.put("freeze.unfreeze_all", true);
     }
     put(o, "freeze.train_embeddings", trainEmbeddings);
+    put(o, "freeze.encoder_dropout", encoderDropout);
     put(o, "loop.epochs", epochs);
     put(o, "loop.max_steps", maxSteps);
     put(o, "loop.batch_size", batchSize);

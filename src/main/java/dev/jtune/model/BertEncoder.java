@@ -23,10 +23,10 @@ import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.nn.FusedBatchNorm;
-import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
  * Builds a BERT encoder from raw TensorFlow ops into a {@link Graph}: the TF Hub encoder inputs
@@ -45,20 +45,36 @@ import org.tensorflow.types.TInt32;
  */
 public final class BertEncoder {
 
-  /** How to build the encoder. */
-  public record Options(boolean dropout, long seed) {
+  /**
+   * How to build the encoder.
+   *
+   * @param dropout whether to add dropout ops (driven by {@link #dropoutRate()} and {@link #dropoutSeed()})
+   * @param seed seed of the random initializers
+   * @param dropoutFromDepth the shallowest block that gets dropout, by {@link EncoderParameter#depth}
+   *     (0 = embeddings and every layer; {@code 1 + l} = layer l and above)
+   */
+  public record Options(boolean dropout, long seed, int dropoutFromDepth) {
+    public Options(boolean dropout, long seed) {
+      this(dropout, seed, 0);
+    }
+
     /** No dropout ops; random initializers seeded with 0. */
     public static Options inference() {
       return new Options(false, 0);
     }
 
-    /** Dropout ops driven by {@link #dropoutRate()} (default 0); initializers and dropout seeded. */
+    /** Dropout ops in every block (rate 0 unless fed); initializers seeded. */
     public static Options training(long seed) {
       return new Options(true, seed);
     }
 
     public Options withSeed(long newSeed) {
-      return new Options(dropout, newSeed);
+      return new Options(dropout, newSeed, dropoutFromDepth);
+    }
+
+    /** Dropout only in blocks at {@code depth} and above (the ones that train). */
+    public Options withDropoutFromDepth(int depth) {
+      return new Options(dropout, seed, depth);
     }
   }
 
@@ -81,11 +97,13 @@ public final class BertEncoder {
   private final List<EncoderVariable> variables = new ArrayList<>();
   private final Map<String, Variable<TFloat32>> byName = new LinkedHashMap<>();
   private long randomOps;
+  private long dropoutOps;
 
   private Placeholder<TInt32> inputWordIds;
   private Placeholder<TInt32> inputMask;
   private Placeholder<TInt32> inputTypeIds;
   private PlaceholderWithDefault<TFloat32> dropoutRate;
+  private PlaceholderWithDefault<TInt64> dropoutSeed;
   private Operand<TFloat32> sequenceOutput;
   private final List<Operand<TFloat32>> layerOutputs = new ArrayList<>();
   private Operand<TFloat32> pooledOutput;
@@ -184,6 +202,15 @@ public final class BertEncoder {
     return dropoutRate;
   }
 
+  /**
+   * Seed pair of the stateless dropout masks, default {0, 0}; feed a new one each training step
+   * (the n-th dropout op in the graph draws with the pair plus {n, 0}).
+   */
+  public PlaceholderWithDefault<TInt64> dropoutSeed() {
+    if (dropoutSeed == null) throw new IllegalStateException("encoder was built without dropout (Options.inference())");
+    return dropoutSeed;
+  }
+
   /** Every parameter variable, embeddings first, then layer 0..L-1, then the pooler. */
   public List<EncoderVariable> variables() {
     return variables;
@@ -257,6 +284,7 @@ public final class BertEncoder {
     inputTypeIds = tf.withName(INPUT_TYPE_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
     if (options.dropout()) {
       dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+      dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
     }
 
     Ops emb = scope("bert/embeddings");
@@ -270,7 +298,7 @@ public final class BertEncoder {
         emb.constant(new int[] {0, 0}), emb.concat(List.of(seq, emb.constant(new int[] {-1})), emb.constant(0)));
     Operand<TFloat32> x = addV2(emb, addV2(emb, words, types), positions);
     x = emb.reshape(x, emb.constant(new int[] {-1, h})); // [B*S, H] for every dense layer
-    x = dropout(emb, layerNorm(emb, x, "bert/embeddings/LayerNorm/"));
+    x = dropout(emb, layerNorm(emb, x, "bert/embeddings/LayerNorm/"), 0);
 
     Ops enc = scope("bert/encoder");
     maskFloat = enc.dtypes.cast(inputMask, TFloat32.class); // [B, S]
@@ -310,18 +338,18 @@ public final class BertEncoder {
     Operand<TFloat32> v = s.linalg.transpose(s.reshape(dense(s, x, p + "attention/self/value/"), headsShape), toHeads);
     // BatchMatMulV2 -> Mul(scale) -> AddV2(bias) is the shape oneDNN fuses into one kernel
     Operand<TFloat32> scores = s.math.mul(batchMatMul(s, q, k, true), s.constant((float) (1 / Math.sqrt(config.headSize()))));
-    Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)));
+    Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)), l + 1);
     Operand<TFloat32> context = s.linalg.transpose(batchMatMul(s, probs, v, false), toHeads); // [B, S, heads, d]
     context = s.reshape(context, s.constant(new int[] {-1, h}));
 
     Ops o = scope(p + "attention/output");
-    Operand<TFloat32> attention = dropout(o, dense(o, context, p + "attention/output/dense/"));
+    Operand<TFloat32> attention = dropout(o, dense(o, context, p + "attention/output/dense/"), l + 1);
     x = layerNorm(o, addV2(o, attention, x), p + "attention/output/LayerNorm/");
 
     Ops i = scope(p + "intermediate");
     Operand<TFloat32> mid = activation(i, dense(i, x, p + "intermediate/dense/"));
     Ops out = scope(p + "output");
-    Operand<TFloat32> y = dropout(out, dense(out, mid, p + "output/dense/"));
+    Operand<TFloat32> y = dropout(out, dense(out, mid, p + "output/dense/"), l + 1);
     return layerNorm(out, addV2(out, y, x), p + "output/LayerNorm/");
   }
 
@@ -376,10 +404,14 @@ public final class BertEncoder {
     return s.math.mul(s.math.mul(addV2(s, erf, s.constant(1f)), s.constant(0.5f)), x);
   }
 
-  private Operand<TFloat32> dropout(Ops s, Operand<TFloat32> x) {
-    if (dropoutRate == null) return x;
-    Operand<TFloat32> uniform = s.random.randomUniform(s.shape(x), TFloat32.class,
-        RandomUniform.seed(options.seed()), RandomUniform.seed2(++randomOps));
+  /**
+   * Inverted dropout on a block at {@code depth}. Stateless: the mask depends only on the fed seed
+   * and the op's place in the graph, so a resumed run draws the same masks again.
+   */
+  private Operand<TFloat32> dropout(Ops s, Operand<TFloat32> x, int depth) {
+    if (dropoutRate == null || depth < options.dropoutFromDepth()) return x;
+    Operand<TInt64> opSeed = s.math.add(dropoutSeed, s.constant(new long[] {++dropoutOps, 0}));
+    Operand<TFloat32> uniform = s.random.statelessRandomUniform(s.shape(x), opSeed, TFloat32.class);
     Operand<TFloat32> keep = s.dtypes.cast(s.math.greaterEqual(uniform, dropoutRate), TFloat32.class);
     return s.math.div(s.math.mul(x, keep), s.math.sub(s.constant(1f), dropoutRate));
   }

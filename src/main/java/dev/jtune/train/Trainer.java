@@ -173,9 +173,7 @@ public final class Trainer {
 
   /** Which encoder parameters train under the freezing settings. */
   static boolean trains(EncoderParameter p, TrainingConfig.Freeze f, int numLayers) {
-    if (f.unfreezeAll()) return p.block() != EncoderParameter.Block.EMBEDDINGS || f.trainEmbeddings();
-    if (f.unfreezeTop() == 0) return false;
-    return p.depth(numLayers) > numLayers - f.unfreezeTop();
+    return !f.encoderFrozen() && p.depth(numLayers) >= f.firstTrainedDepth(numLayers);
   }
 
   /** The training graph: inputs, head, loss, optimizer, and the ops to read/write trained state. */
@@ -203,9 +201,11 @@ public final class Trainer {
         features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h)));
         pooled = features;
       } else {
-        // training options keep the plain LayerNorm ops, whose gradients are verified; the encoder's
-        // own dropout stays at its default rate 0, so only the head's stateless dropout is random
-        encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()));
+        // training options keep the plain LayerNorm ops, whose gradients are verified; dropout only
+        // in the blocks that train, so frozen ones compute what the feature cache would hold
+        int firstTrained = config.freeze().firstTrainedDepth(encoderConfig.numHiddenLayers());
+        encoder = BertEncoder.build(graph, encoderConfig,
+            BertEncoder.Options.training(config.loop().seed()).withDropoutFromDepth(firstTrained));
         features = null;
         pooled = ClassifierHead.pooled(encoder, config.head().pooling(), layers);
       }
@@ -494,6 +494,12 @@ public final class Trainer {
         TInt64 seedT = TInt64.vectorOf(seed);
         fed.add(seedT);
         run.feed(g.dropoutSeed, seedT);
+        if (g.encoder != null) {
+          TFloat32 encoderRate = TFloat32.scalarOf((float) config.freeze().encoderDropout());
+          fed.add(encoderRate);
+          run.feed(g.encoder.dropoutRate(), encoderRate);
+          run.feed(g.encoder.dropoutSeed(), seedT);
+        }
         Op accumulate = g.optimizer.accumulate();
         if (accumulate != null) run.addTarget(accumulate);
         if (apply) {

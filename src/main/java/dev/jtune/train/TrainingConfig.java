@@ -78,8 +78,10 @@ public record TrainingConfig(
   public record Freeze(
       @JsonPropertyDescription("train the top K transformer layers too (0 = encoder frozen, only the head trains)") int unfreezeTop,
       @JsonPropertyDescription("train every encoder layer (and the pooler)") boolean unfreezeAll,
-      @JsonPropertyDescription("with unfreeze_all: also train the embeddings (large dense gradient)") boolean trainEmbeddings) {
+      @JsonPropertyDescription("with unfreeze_all: also train the embeddings (large dense gradient)") boolean trainEmbeddings,
+      @JsonPropertyDescription("dropout rate inside the trained encoder blocks during training (attention probabilities and hidden states; frozen blocks run as at inference)") double encoderDropout) {
     public Freeze {
+      require(encoderDropout >= 0 && encoderDropout < 1, "freeze.encoder_dropout", encoderDropout, "must be in [0, 1)");
       require(unfreezeTop >= 0, "freeze.unfreeze_top", unfreezeTop, "must be >= 0");
       require(!(unfreezeAll && unfreezeTop > 0), "freeze.unfreeze_top", unfreezeTop, "cannot be combined with unfreeze_all");
       require(!trainEmbeddings || unfreezeAll, "freeze.train_embeddings", trainEmbeddings, "needs unfreeze_all");
@@ -88,6 +90,15 @@ public record TrainingConfig(
     /** True when no encoder variable trains (the feature cache can be used). */
     public boolean encoderFrozen() {
       return unfreezeTop == 0 && !unfreezeAll;
+    }
+
+    /**
+     * The shallowest trained encoder block, as {@link dev.jtune.model.EncoderParameter#depth}
+     * (0 = embeddings, {@code 1 + l} = layer l); {@code numLayers + 1} when only the head trains.
+     */
+    public int firstTrainedDepth(int numLayers) {
+      if (unfreezeAll) return trainEmbeddings ? 0 : 1;
+      return numLayers + 1 - Math.min(unfreezeTop, numLayers);
     }
   }
 
@@ -205,7 +216,7 @@ public record TrainingConfig(
         new Tokens(256, true),
         new Head("mean", 0.1, 4),
         new Loss("none", 0.0),
-        new Freeze(0, false, false),
+        new Freeze(0, false, false, 0.1),
         new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
         new Schedule("linear", -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),

@@ -22,6 +22,7 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 class BertEncoderTest {
 
@@ -124,30 +125,49 @@ class BertEncoderTest {
   }
 
   @Test
-  void dropoutRateDefaultsToOffAndChangesOutputsWhenFed() {
+  void dropoutDefaultsToOffFollowsTheFedSeedAndSkipsBlocksBelowItsDepth() {
     TokenRows rows = TokenRows.random(new Random(5), 2, 8, TINY.vocabSize());
-    float[] plain, dflt, dropped;
+    float[][] plain;
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(2));
       try (Session s = new Session(g)) {
         s.initialize();
-        plain = forward(s, enc, rows)[0];
+        plain = run(s, enc, rows, 0, 0);
       }
     }
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.training(2));
       try (Session s = new Session(g)) {
         s.initialize();
-        dflt = forward(s, enc, rows)[0];
-        try (TFloat32 rate = TFloat32.scalarOf(0.3f); var in = rows.tensors();
-            Result r = s.runner().feed(enc.inputWordIds(), in.ids).feed(enc.inputMask(), in.mask)
-                .feed(enc.inputTypeIds(), in.types).feed(enc.dropoutRate(), rate).fetch(enc.sequenceOutput()).run()) {
-          dropped = values((TFloat32) r.get(0));
-        }
+        assertArrayEquals(plain[1], forward(s, enc, rows)[0], 1e-6f, "rate not fed: no dropout");
+        float[][] dropped = run(s, enc, rows, 0.3f, 1);
+        assertNotEquals(0, maxAbsDiff(plain[0], dropped[0]), 1e-3, "layer 0 gets dropout");
+        assertNotEquals(0, maxAbsDiff(plain[1], dropped[1]), 1e-3);
+        assertArrayEquals(dropped[1], run(s, enc, rows, 0.3f, 1)[1], "same seed, same masks (stateless)");
+        assertNotEquals(0, maxAbsDiff(dropped[1], run(s, enc, rows, 0.3f, 2)[1]), 1e-3, "another seed, other masks");
       }
     }
-    assertArrayEquals(plain, dflt, 1e-6f);
-    assertNotEquals(0, maxAbsDiff(plain, dropped), 1e-3);
+    try (Graph g = new Graph()) {
+      // depth 2 = layer 1 of the two: the embeddings and layer 0 run as at inference
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.training(2).withDropoutFromDepth(2));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        float[][] top = run(s, enc, rows, 0.3f, 1);
+        assertArrayEquals(plain[0], top[0], 1e-6f, "layer 0 has no dropout");
+        assertNotEquals(0, maxAbsDiff(plain[1], top[1]), 1e-3, "layer 1 has");
+      }
+    }
+  }
+
+  /** Layer 0's output and the sequence output, with the given dropout rate and seed fed if rate > 0. */
+  private static float[][] run(Session s, BertEncoder enc, TokenRows rows, float rate, long seed) {
+    try (TFloat32 rateT = TFloat32.scalarOf(rate); TInt64 seedT = TInt64.vectorOf(seed, 0); var in = rows.tensors()) {
+      Session.Runner runner = s.runner().feed(enc.inputWordIds(), in.ids).feed(enc.inputMask(), in.mask).feed(enc.inputTypeIds(), in.types);
+      if (rate > 0) runner.feed(enc.dropoutRate(), rateT).feed(enc.dropoutSeed(), seedT);
+      try (Result r = runner.fetch(enc.layerOutput(0)).fetch(enc.sequenceOutput()).run()) {
+        return new float[][] {values((TFloat32) r.get(0)), values((TFloat32) r.get(1))};
+      }
+    }
   }
 
   /**

@@ -94,7 +94,7 @@ class TrainerTest {
   @Test
   void resumeAfterACrashEndsLikeTheUninterruptedRun() {
     Map<String, Object> o = Map.of("freeze.unfreeze_top", 1, "loop.epochs", 2, "validation.every_steps", 5,
-        "loop.grad_accumulation", 2, "head.dropout", 0.2, "loop.checkpoint_every_steps", 2);
+        "loop.grad_accumulation", 2, "head.dropout", 0.2, "freeze.encoder_dropout", 0.2, "loop.checkpoint_every_steps", 2);
     Trainer.Result whole = trainer(config(o), dir.resolve("whole")).train(TRAIN, VAL, false);
 
     Path crashed = dir.resolve("crashed");
@@ -110,6 +110,21 @@ class TrainerTest {
     assertEquals(whole.bestValidation().macroF1(), resumed.bestValidation().macroF1());
     assertArrayEquals(whole.kernel(), resumed.kernel());
     assertEquals(0.0, whole.encoderWeights().maxAbsDifference(resumed.encoderWeights()));
+  }
+
+  @Test
+  void encoderDropoutActsOnTrainedLayersOnly() {
+    Map<String, Object> top = Map.of("freeze.unfreeze_top", 1, "loop.epochs", 1, "optimizer.encoder_learning_rate", 1e-3);
+    Map<String, Object> topNoDropout = new java.util.HashMap<>(top);
+    topNoDropout.put("freeze.encoder_dropout", 0.0);
+    float[] with = trainer(config(top), dir.resolve("t1")).train(TRAIN, VAL, false).kernel();
+    float[] without = trainer(config(topNoDropout), dir.resolve("t0")).train(TRAIN, VAL, false).kernel();
+    assertFalse(java.util.Arrays.equals(with, without), "dropout in the unfrozen layer changes what is learned");
+    // a frozen encoder runs as at inference: the rate changes nothing (no cache, so it really runs)
+    Map<String, Object> frozen = Map.of("loop.epochs", 1, "cache.features", "off");
+    Map<String, Object> frozenHalf = Map.of("loop.epochs", 1, "cache.features", "off", "freeze.encoder_dropout", 0.5);
+    assertArrayEquals(trainer(config(frozen), dir.resolve("f0")).train(TRAIN, VAL, false).kernel(),
+        trainer(config(frozenHalf), dir.resolve("f1")).train(TRAIN, VAL, false).kernel());
   }
 
   @Test

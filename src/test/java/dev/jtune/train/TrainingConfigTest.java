@@ -63,6 +63,8 @@ class TrainingConfigTest {
     assertTrue(e.getMessage().contains("head.layers"), e.getMessage());
     e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("tokens.max_seq_len", 2)));
     assertTrue(e.getMessage().contains("tokens.max_seq_len"), e.getMessage());
+    e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("freeze.encoder_dropout", 1.0)));
+    assertTrue(e.getMessage().contains("freeze.encoder_dropout"), e.getMessage());
     assertEquals(3, TrainingConfig.resolve(null, Map.of("freeze.unfreeze_top", 2, "head.layers", 3)).head().layers());
     assertEquals(2, TrainingConfig.defaults().head().layersOf(2), "an encoder with fewer layers uses all of them");
     e = assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of("loop.epoch", "3")));
