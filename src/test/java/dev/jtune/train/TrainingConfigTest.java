@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,5 +87,22 @@ class TrainingConfigTest {
     assertTrue(fields.size() > 25);
     assertTrue(fields.stream().anyMatch(f -> f.key().equals("optimizer.max_grad_norm") && f.defaultValue().equals("1.0")));
     for (TrainingConfig.Field f : fields) assertTrue(f.help().length() > 5, "help missing: " + f.key());
+  }
+
+  /** docs/training.md's field table lists every field with the default the code has. */
+  @Test
+  void docsListEveryFieldWithItsDefault() throws Exception {
+    String docs = Files.readString(Path.of("docs/training.md"));
+    for (TrainingConfig.Field f : TrainingConfig.describe()) {
+      Matcher m = Pattern.compile("(?m)^\\| `" + Pattern.quote(f.key()) + "` \\| ([^|]*) \\|").matcher(docs);
+      assertTrue(m.find(), "docs/training.md has no row for " + f.key());
+      String documented = m.group(1).strip().replace("`", "");
+      String actual = f.defaultValue().replace("\"", "");
+      if (documented.matches("-?[0-9.eE+-]+") && actual.matches("-?[0-9.eE+-]+")) {
+        assertEquals(Double.parseDouble(actual), Double.parseDouble(documented), 0, f.key());
+      } else {
+        assertEquals(actual, documented, f.key());
+      }
+    }
   }
 }
