@@ -502,15 +502,9 @@ public final class Trainer {
         }
         Op accumulate = g.optimizer.accumulate();
         if (accumulate != null) run.addTarget(accumulate);
-        if (apply) {
-          for (Map.Entry<String, Placeholder<TFloat32>> e : g.optimizer.learningRates().entrySet()) {
-            TFloat32 lr = TFloat32.scalarOf((float) (e.getKey().equals("head") ? headLr : encLr));
-            fed.add(lr);
-            run.feed(e.getValue(), lr);
-          }
-          if (accumulate == null) {
-            run.addTarget(g.optimizer.apply());
-          }
+        if (apply && accumulate == null) {
+          feedLearningRates(run, fed, headLr, encLr);
+          run.addTarget(g.optimizer.apply());
         }
         run.fetch(g.loss);
         float loss;
@@ -520,16 +514,21 @@ public final class Trainer {
         if (apply && accumulate != null) {
           // a separate run, so the update sees this micro-batch's contribution in the accumulators
           Session.Runner applyRun = session.runner().addTarget(g.optimizer.apply());
-          for (Map.Entry<String, Placeholder<TFloat32>> e : g.optimizer.learningRates().entrySet()) {
-            TFloat32 lr = TFloat32.scalarOf((float) (e.getKey().equals("head") ? headLr : encLr));
-            fed.add(lr);
-            applyRun.feed(e.getValue(), lr);
-          }
+          feedLearningRates(applyRun, fed, headLr, encLr);
           applyRun.run().close();
         }
         return loss;
       } finally {
         fed.forEach(Tensor::close);
+      }
+    }
+
+    /** Feeds each parameter group's learning rate for this step. */
+    private void feedLearningRates(Session.Runner run, List<Tensor> fed, double headLr, double encLr) {
+      for (Map.Entry<String, Placeholder<TFloat32>> e : g.optimizer.learningRates().entrySet()) {
+        TFloat32 lr = TFloat32.scalarOf((float) (e.getKey().equals("head") ? headLr : encLr));
+        fed.add(lr);
+        run.feed(e.getValue(), lr);
       }
     }
 
