@@ -173,7 +173,7 @@ public final class Trainer {
 
   /** Which encoder parameters train under the freezing settings. */
   static boolean trains(EncoderParameter p, TrainingConfig.Freeze f, int numLayers) {
-    return !f.encoderFrozen() && p.depth(numLayers) >= f.firstTrainedDepth(numLayers);
+    return p.depth(numLayers) >= f.firstTrainedDepth(numLayers);
   }
 
   /** The training graph: inputs, head, loss, optimizer, and the ops to read/write trained state. */

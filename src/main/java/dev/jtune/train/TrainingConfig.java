@@ -94,9 +94,10 @@ public record TrainingConfig(
 
     /**
      * The shallowest trained encoder block, as {@link dev.jtune.model.EncoderParameter#depth}
-     * (0 = embeddings, {@code 1 + l} = layer l); {@code numLayers + 1} when only the head trains.
+     * (0 = embeddings, {@code 1 + l} = layer l); {@link Integer#MAX_VALUE} when only the head trains.
      */
     public int firstTrainedDepth(int numLayers) {
+      if (encoderFrozen()) return Integer.MAX_VALUE;
       if (unfreezeAll) return trainEmbeddings ? 0 : 1;
       return numLayers + 1 - Math.min(unfreezeTop, numLayers);
     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.model.EncoderWeights;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,7 @@ class TrainerTest {
   @TempDir Path dir;
 
   static TrainingConfig config(Map<String, ?> overrides) {
-    Map<String, Object> all = new java.util.HashMap<>(Map.of(
+    Map<String, Object> all = new HashMap<>(Map.of(
         "model", "tiny", "data", "toy", "optimizer.learning_rate", 0.01, "loop.batch_size", 16, "loop.epochs", 6,
         "validation.patience", 0, "tokens.max_seq_len", 32));
     all.putAll(overrides);
@@ -62,7 +64,7 @@ class TrainerTest {
     Trainer.Result c = trainer(config(Map.of("loop.epochs", 2, "loop.seed", 7)), dir.resolve("c")).train(TRAIN, VAL, false);
     assertEquals(metricsOnly(a), metricsOnly(b));
     assertArrayEquals(a.kernel(), b.kernel());
-    assertFalse(java.util.Arrays.equals(a.kernel(), c.kernel()));
+    assertFalse(Arrays.equals(a.kernel(), c.kernel()));
     try (var files = java.nio.file.Files.list(dir.resolve(".feature-cache"))) {
       assertEquals(2, files.count(), "train and val features computed once, then reused by the later runs");
     }
@@ -84,7 +86,7 @@ class TrainerTest {
     for (String name : PRETRAINED.names()) {
       float[] before = PRETRAINED.get(name).values(), now = after.get(name).values();
       if (name.startsWith("bert/encoder/layer_1/")) {
-        assertFalse(java.util.Arrays.equals(before, now), name + " should have trained");
+        assertFalse(Arrays.equals(before, now), name + " should have trained");
       } else {
         assertArrayEquals(before, now, name + " must stay bit-identical"); // exact: no tolerance
       }
@@ -115,11 +117,11 @@ class TrainerTest {
   @Test
   void encoderDropoutActsOnTrainedLayersOnly() {
     Map<String, Object> top = Map.of("freeze.unfreeze_top", 1, "loop.epochs", 1, "optimizer.encoder_learning_rate", 1e-3);
-    Map<String, Object> topNoDropout = new java.util.HashMap<>(top);
+    Map<String, Object> topNoDropout = new HashMap<>(top);
     topNoDropout.put("freeze.encoder_dropout", 0.0);
     float[] with = trainer(config(top), dir.resolve("t1")).train(TRAIN, VAL, false).kernel();
     float[] without = trainer(config(topNoDropout), dir.resolve("t0")).train(TRAIN, VAL, false).kernel();
-    assertFalse(java.util.Arrays.equals(with, without), "dropout in the unfrozen layer changes what is learned");
+    assertFalse(Arrays.equals(with, without), "dropout in the unfrozen layer changes what is learned");
     // a frozen encoder runs as at inference: the rate changes nothing (no cache, so it really runs)
     Map<String, Object> frozen = Map.of("loop.epochs", 1, "cache.features", "off");
     Map<String, Object> frozenHalf = Map.of("loop.epochs", 1, "cache.features", "off", "freeze.encoder_dropout", 0.5);
@@ -135,8 +137,8 @@ class TrainerTest {
         .train(TRAIN, VAL, false).kernel();
     float[] smoothed = trainer(config(Map.of("loop.epochs", 1, "loss.label_smoothing", 0.2)), dir.resolve("s"))
         .train(TRAIN, VAL, false).kernel();
-    assertFalse(java.util.Arrays.equals(base, weighted));
-    assertFalse(java.util.Arrays.equals(base, smoothed));
+    assertFalse(Arrays.equals(base, weighted));
+    assertFalse(Arrays.equals(base, smoothed));
   }
 
   @Test
