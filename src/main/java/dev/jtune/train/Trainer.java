@@ -321,10 +321,7 @@ public final class Trainer {
       for (int i = 0; i < c; i++) classWeights[i] = counts[i] == 0 ? 0f : (float) trainLabels.length / (c * counts[i]);
     } else {
       List<?> list = (List<?>) spec;
-      if (list.size() != c) {
-        throw new dev.jtune.JtuneException("loss.class_weights has " + list.size() + " values but the dataset has " + c
-            + " labels " + labels);
-      }
+      config.requireFitsLabels(labels);
       classWeights = new float[c];
       for (int i = 0; i < c; i++) classWeights[i] = ((Number) list.get(i)).floatValue();
     }
