@@ -2,6 +2,7 @@ package dev.jtune.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.cli.Main;
@@ -12,12 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code jtune train} refuses bad config values and unreadable datasets before the run folder exists. */
+/**
+ * {@code jtune train} refuses bad config values before the run folder exists, and a run whose loss
+ * diverges stops in one line, keeping its last good checkpoint and writing nothing after it.
+ */
 class TrainingValidationTest {
   @TempDir static Path dir;
   static Path encoder;
@@ -95,6 +100,40 @@ class TrainingValidationTest {
     Path file = Files.writeString(dir.resolve("weights.json"), "{\"loss\": {\"class_weights\": [1, 2, 3]}}");
     assertRefusedBeforeTheRunFolder("loss.class_weights has 3 values but the dataset has 2 labels", out, "--config", file.toString());
     assertFalse(Files.exists(out.getParent()));
+  }
+
+  @Test
+  void aDivergingLossStopsTheRunKeepingTheLastGoodCheckpoint() throws Exception {
+    // warmup makes step 1's learning rate 0 (a sound step, validated and checkpointed); step 2's 1e29 sends
+    // the decayed head weights to infinity, so the loss is NaN from there on
+    Path out = dir.resolve("diverged");
+    String[] r = train(out, "--lr", "1e30", "--warmup-steps", "10", "--eval-every", "1", "--epochs", "2");
+    assertEquals("2", r[0], r[1]);
+    assertEquals(1, r[1].lines().count(), "one line, no stack trace: " + r[1]);
+    Path last = out.resolve("checkpoints").resolve("last.ckpt");
+    assertTrue(r[1].startsWith("error: training stopped at optimizer step 2: "), r[1]);
+    assertTrue(r[1].contains("became NaN") || r[1].contains("became Infinity") || r[1].contains("became -Infinity"), r[1]);
+    assertTrue(r[1].contains("the last good checkpoint " + last + " (step 1) is kept"), r[1]);
+    assertEquals(1, CheckpointStore.read(last).state().step());
+    for (float v : CheckpointStore.read(last).tensors().get(ClassifierHead.KERNEL).values()) assertTrue(Float.isFinite(v));
+    assertFalse(Files.exists(out.resolve(TrainingRun.MODEL_DIR)), "no model/");
+    try (Stream<Path> files = Files.walk(out)) {
+      List<String> names = files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()).sorted().toList();
+      assertEquals(List.of("checkpoints/best.ckpt", "checkpoints/last.ckpt", "config.json"), names,
+          "no plots, reports or temporary files after the failure");
+    }
+  }
+
+  @Test
+  void aDivergingAccumulatedUpdateStopsOnItsGradientOrLoss() {
+    // with gradient accumulation the update runs apart from the loss; the same guard must hold
+    TrainingConfig c = TrainerTest.config(Map.of("optimizer.learning_rate", 1e30, "schedule.warmup_steps", 10,
+        "validation.every_steps", 1, "loop.grad_accumulation", 2, "loop.epochs", 2));
+    Path run = dir.resolve("accumulated");
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> TrainerTest.trainer(c, run).train(TrainerTest.TRAIN, TrainerTest.VAL, false));
+    assertEquals(2, e.step());
+    assertEquals(run.resolve("checkpoints").resolve("last.ckpt"), e.lastGoodCheckpoint().orElseThrow());
   }
 
   @Test
