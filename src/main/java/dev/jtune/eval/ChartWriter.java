@@ -35,14 +35,17 @@ public final class ChartWriter {
     }
   }
 
-  /** A line chart of the given curves; curves without points are left out. */
+  /**
+   * A line chart of the given curves; curves without points are left out. A point whose value is not
+   * finite (a diverged loss) is drawn as a gap, since XChart refuses infinities.
+   */
   public static void lineChart(Path png, String title, String xLabel, String yLabel, List<Curve> curves) {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
     chart.getStyler().setMarkerSize(4);
     int drawn = 0;
     for (Curve c : curves) {
       if (c.x().length == 0) continue;
-      XYSeries s = chart.addSeries(c.name(), c.x(), c.y());
+      XYSeries s = chart.addSeries(c.name(), finiteOrGap(c.x()), finiteOrGap(c.y()));
       s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
       drawn++;
     }
@@ -67,13 +70,22 @@ public final class ChartWriter {
     save(png, chart);
   }
 
+  private static double[] finiteOrGap(double[] values) {
+    double[] out = values.clone();
+    for (int i = 0; i < out.length; i++) if (!Double.isFinite(out[i])) out[i] = Double.NaN;
+    return out;
+  }
+
   private static void save(Path png, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
-    AtomicFiles.write(png, tmp -> {
-      BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-      // BitmapEncoder appends ".png" when the name lacks it
-      Path written = tmp.resolveSibling(tmp.getFileName() + ".png");
-      if (java.nio.file.Files.exists(written)) java.nio.file.Files.move(written, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    });
+    // rendered in memory first: a chart that fails to draw leaves no file at all, and saving by
+    // file name would make XChart write "<name>.png" beside the temporary file
+    byte[] bytes;
+    try {
+      bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot draw " + png + ": " + e.getMessage(), e);
+    }
+    AtomicFiles.writeBytes(png, bytes);
   }
 
   /** Convenience for curves held as step -> value maps. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jtune.JtuneException;
 import dev.jtune.data.AtomicFiles;
+import dev.jtune.data.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,7 +193,8 @@ public record BertConfig(
       throw new JtuneException(file + ": no such file; a model folder needs assets/" + FILE_NAME);
     }
     try {
-      return JSON.readValue(file.toFile(), BertConfig.class);
+      // strict: a key given twice would otherwise keep its last value silently
+      return JSON.treeToValue(StrictJson.parse(file, 1, Files.readString(file), "write each key once"), BertConfig.class);
     } catch (IOException | IllegalArgumentException e) {
       throw new JtuneException(file + ": not a valid " + FILE_NAME + ": " + rootMessage(e), e);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
+import dev.jtune.data.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,12 +30,8 @@ public final class TokenizerAsset {
     if (!Files.isRegularFile(source)) {
       throw new JtuneException(source + ": tokenizer file not found; pass the tokenizer.json that ships with the model");
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(source.toFile());
-    } catch (IOException e) {
-      throw new JtuneException(source + ": not a readable tokenizer.json (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
-    }
+    // strict: a vocabulary listing a token twice would otherwise keep one of its ids silently
+    JsonNode root = StrictJson.parse(source, 1, Files.readString(source), "pass the tokenizer.json that ships with the model");
     if (!(root instanceof ObjectNode obj) || !root.path("model").isObject()) {
       throw new JtuneException(source + ": not a Hugging Face tokenizer.json (no \"model\" object)");
     }

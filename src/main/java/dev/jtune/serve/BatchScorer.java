@@ -36,7 +36,6 @@ public final class BatchScorer {
   private static final int QUEUE_WINDOWS = 2;
   /** Batches per window: enough rows to group by length. */
   private static final int BATCHES_PER_WINDOW = 8;
-  private static final int MAX_RECORD_CHARS = 1 << 20;
 
   private final ScoreConfig config;
 
@@ -80,7 +79,7 @@ public final class BatchScorer {
     Map<String, Long> rejected = new TreeMap<>();
     long scored = 0;
     try (BufferedReader reader = Files.newBufferedReader(config.in(), StandardCharsets.UTF_8)) {
-      CsvRecordReader csv = new CsvRecordReader(reader, MAX_RECORD_CHARS);
+      CsvRecordReader csv = new CsvRecordReader(config.in(), reader);
       int textIndex = csv.header().indexOf(config.textCol());
       if (textIndex < 0) {
         throw new JtuneException(

@@ -1,13 +1,18 @@
 package dev.jtune.serve;
 
+import dev.jtune.data.BadInputException;
+import dev.jtune.data.CsvHeader;
+import dev.jtune.data.FieldLengthLimit;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -16,9 +21,10 @@ import org.apache.commons.csv.CSVRecord;
  * Reads a CSV of any size one record at a time and keeps going past broken records. commons-csv
  * parses each record; this class only cuts the stream into candidate records (physical lines
  * joined while a quote is open) so that one malformed record (stray quote, wrong field count)
- * becomes a {@link Rejected} with its line number and reason instead of ending the file. An
- * unterminated quote is given up after {@code maxRecordChars}, the rest re-read from the next line.
- * Line breaks inside quoted fields come back as {@code \n}.
+ * becomes a {@link Rejected} with its line number and reason instead of ending the file. A quote
+ * still open after {@link FieldLengthLimit#MAX_CHARS} characters is given up as unterminated, the rest
+ * re-read from the next line; a field longer than that limit is rejected too. A header that names two
+ * columns alike is refused. Line breaks inside quoted fields come back as {@code \n}.
  */
 public final class CsvRecordReader implements Closeable {
   /** What {@link #next()} returns. */
@@ -34,21 +40,25 @@ public final class CsvRecordReader implements Closeable {
 
   private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
 
+  private final Path file;
   private final BufferedReader in;
-  private final int maxRecordChars;
   private final List<String> header;
   // lines read but not consumed yet (after giving up on an unterminated quote), with line numbers
   private final Deque<Line> pushedBack = new ArrayDeque<>();
   private long nextLine = 1;
 
-  public CsvRecordReader(BufferedReader in, int maxRecordChars) {
+  /** Reads the header line of {@code in}, the content of {@code file} (named in messages). */
+  public CsvRecordReader(Path file, BufferedReader in) {
+    this.file = file;
     this.in = in;
-    this.maxRecordChars = maxRecordChars;
     Item first = next();
-    if (first == null) throw new dev.jtune.JtuneException("empty CSV: no header line");
-    if (first instanceof Rejected r) throw new dev.jtune.JtuneException("line 1: unreadable CSV header (" + r.reason() + ")");
+    if (first == null) throw new BadInputException(file, "the file is empty (no header line)", "give a CSV with a header line");
+    if (first instanceof Rejected r) {
+      throw new BadInputException(file, first.line(), "unreadable CSV header (" + r.reason() + ")", "fix the header line");
+    }
     List<String> h = new ArrayList<>(((Row) first).fields());
     if (!h.isEmpty() && h.get(0).startsWith("\uFEFF")) h.set(0, h.get(0).substring(1)); // UTF-8 byte order mark
+    CsvHeader.requireValid(file, first.line(), h);
     this.header = List.copyOf(h);
   }
 
@@ -65,16 +75,27 @@ public final class CsvRecordReader implements Closeable {
       StringBuilder record = new StringBuilder(first.text());
       List<Line> consumed = new ArrayList<>();
       int quotes = count(first.text());
+      // with an odd count, the last quote is the one that opened the field still open
+      int openedAt = first.text().lastIndexOf('"');
       while (quotes % 2 != 0) {
-        Line more = record.length() > maxRecordChars ? null : readLine();
+        boolean tooLong = record.length() - openedAt > FieldLengthLimit.MAX_CHARS;
+        Line more = tooLong ? null : readLine();
         if (more == null) {
           // unterminated quote: reject the first line only and re-read what followed it
           for (int i = consumed.size() - 1; i >= 0; i--) pushedBack.addFirst(consumed.get(i));
-          return new Rejected(first.number(), "unterminated quoted field", first.text());
+          String reason = tooLong
+              ? String.format(Locale.ROOT, "unterminated quoted field (still open after %,d characters, the field length limit)",
+                  FieldLengthLimit.MAX_CHARS)
+              : "unterminated quoted field";
+          return new Rejected(first.number(), reason, first.text());
         }
         consumed.add(more);
-        record.append('\n').append(more.text());
-        quotes += count(more.text());
+        record.append('\n');
+        int start = record.length();
+        record.append(more.text());
+        int q = count(more.text());
+        quotes += q;
+        if (q > 0) openedAt = start + more.text().lastIndexOf('"');
       }
       return parse(first.number(), record.toString());
     }
@@ -87,6 +108,13 @@ public final class CsvRecordReader implements Closeable {
       List<String> fields = recs.get(0).toList();
       if (header != null && fields.size() != header.size()) {
         return new Rejected(line, "expected " + header.size() + " fields, found " + fields.size(), text);
+      }
+      if (header != null) {
+        for (int i = 0; i < fields.size(); i++) {
+          if (FieldLengthLimit.exceeds(fields.get(i))) {
+            return new Rejected(line, "field too long: " + FieldLengthLimit.problem("column '" + header.get(i) + "'", fields.get(i)), text);
+          }
+        }
       }
       return new Row(line, fields);
     } catch (IOException | UncheckedIOException | IllegalStateException e) {

@@ -98,7 +98,7 @@ public final class ServeBenchmark {
   private List<String> readTexts() throws IOException {
     List<String> texts = new ArrayList<>();
     try (var reader = Files.newBufferedReader(config.texts(), StandardCharsets.UTF_8)) {
-      CsvRecordReader csv = new CsvRecordReader(reader, 1 << 20);
+      CsvRecordReader csv = new CsvRecordReader(config.texts(), reader);
       int col = csv.header().indexOf(config.textCol());
       if (col < 0) throw new JtuneException(config.texts() + ": no column '" + config.textCol() + "'; pass --text-col");
       for (CsvRecordReader.Item it; (it = csv.next()) != null && texts.size() < 2_000; ) {

@@ -105,7 +105,10 @@ public final class AdamW {
       }
       updates.add(adam);
     }
-    Ops afterUpdates = tf.withControlDependencies(updates);
+    // the norm too: it reads the accumulators, which are cleared below, and is fetched to detect divergence
+    List<Op> done = new ArrayList<>(updates);
+    done.add(tf.identity(gradNorm));
+    Ops afterUpdates = tf.withControlDependencies(done);
     List<Op> finish = new ArrayList<>();
     finish.add(afterUpdates.assign(b1Power, afterUpdates.math.mul(b1Power, afterUpdates.constant(b1))));
     finish.add(afterUpdates.assign(b2Power, afterUpdates.math.mul(b2Power, afterUpdates.constant(b2))));

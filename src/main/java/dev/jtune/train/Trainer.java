@@ -43,7 +43,9 @@ import org.tensorflow.types.TInt64;
  * {@link FeatureCache} computes each example's pooled vector once and the head trains on those rows.
  * Otherwise the encoder is built into the graph with the pretrained weights and its top layers train.
  * Data order and dropout masks derive from the seed and the step, and {@link CheckpointStore} keeps
- * everything else, so a resumed run ends with the same metrics as an uninterrupted one.
+ * everything else, so a resumed run ends with the same metrics as an uninterrupted one. A training
+ * loss, gradient norm, validation loss or checkpointed value that is not finite stops the run with a
+ * {@link TrainingDivergedException} before anything of that step is written.
  */
 public final class Trainer {
   private final TrainingConfig config;
@@ -321,10 +323,7 @@ public final class Trainer {
       for (int i = 0; i < c; i++) classWeights[i] = counts[i] == 0 ? 0f : (float) trainLabels.length / (c * counts[i]);
     } else {
       List<?> list = (List<?>) spec;
-      if (list.size() != c) {
-        throw new dev.jtune.JtuneException("loss.class_weights has " + list.size() + " values but the dataset has " + c
-            + " labels " + labels);
-      }
+      config.requireFitsLabels(labels);
       classWeights = new float[c];
       for (int i = 0; i < c; i++) classWeights[i] = ((Number) list.get(i)).floatValue();
     }
@@ -393,6 +392,8 @@ public final class Trainer {
       double lossSinceValidation = st.lossSinceValidation();
       int batchesSinceValidation = st.batchesSinceValidation();
       long seqSinceValidation = 0, nanosSinceValidation = 0;
+      // a resumed run starts from last.ckpt, which was written at its step
+      lastGoodStep = checkpoints.hasLast() && step > 0 ? step : -1;
       try (ProgressBar bar = progressBar("train", Math.min(microTotal, totalSteps * l.gradAccumulation()))) {
         if (bar != null) bar.stepTo((long) epoch * batchesPerEpoch + inEpoch);
         while (!stopped && epoch < l.epochs() && step < totalSteps) {
@@ -405,7 +406,11 @@ public final class Trainer {
             boolean last = b == batches.size() - 1;
             boolean applyNow = (pending + 1) == l.gradAccumulation() || last;
             double headLr = headSchedule.rate(step), encLr = encoderSchedule.rate(step);
-            float lossValue = trainStep(batches.get(b), applyNow, headLr, encLr, new long[] {l.seed(), (long) epoch * batchesPerEpoch + b});
+            StepResult result = trainStep(batches.get(b), applyNow, headLr, encLr, new long[] {l.seed(), (long) epoch * batchesPerEpoch + b});
+            float lossValue = result.loss();
+            // stop before anything of a diverged step can reach a checkpoint, the model or a report
+            requireFinite(step + 1, "the training loss", lossValue);
+            if (applyNow) requireFinite(step + 1, "the gradient norm", result.gradNorm());
             stepLoss += lossValue;
             pending++;
             lossSinceValidation += lossValue;
@@ -431,6 +436,7 @@ public final class Trainer {
             int nextInEpoch = epochEnd ? 0 : inEpoch;
             if (validateNow) {
               Validation v = validate();
+              requireFinite(step, "the validation loss", (float) v.metrics().loss());
               double seqPerSec = seqSinceValidation / Math.max(1e-9, nanosSinceValidation / 1e9);
               history.add(new TrainerState.HistoryRow(step, epoch, lossSinceValidation / batchesSinceValidation, headLr,
                   v.metrics().loss(), v.metrics().accuracy(), v.metrics().macroF1(), seqPerSec));
@@ -450,13 +456,16 @@ public final class Trainer {
                 if (config.validation().patience() > 0 && bad >= config.validation().patience()) stopped = true;
               }
               st = new TrainerState(step, nextEpoch, nextInEpoch, bestMetric, bestStep, bad, stopped, 0, 0, history, curve);
+              Map<String, CheckpointStore.Tensor> values = finiteValues(step, g.read(session, g.checkpointed));
               if (better) checkpoints.writeBest(st, g.read(session, g.trained));
-              checkpoints.writeLast(st, g.read(session, g.checkpointed));
+              checkpoints.writeLast(st, values);
+              lastGoodStep = step;
               afterCheckpoint.accept(st);
             } else if (l.checkpointEverySteps() > 0 && step % l.checkpointEverySteps() == 0) {
               st = new TrainerState(step, nextEpoch, nextInEpoch, bestMetric, bestStep, bad, stopped, lossSinceValidation,
                   batchesSinceValidation, history, curve);
-              checkpoints.writeLast(st, g.read(session, g.checkpointed));
+              checkpoints.writeLast(st, finiteValues(step, g.read(session, g.checkpointed)));
+              lastGoodStep = step;
               afterCheckpoint.accept(st);
             }
             if (stopped || step >= totalSteps) break;
@@ -478,7 +487,29 @@ public final class Trainer {
           batchesSinceValidation, history, curve);
     }
 
-    private float trainStep(int[] idx, boolean apply, double headLr, double encLr, long[] seed) {
+    /** The step of the newest last.ckpt, or -1 when none was written. */
+    private long lastGoodStep = -1;
+
+    private void requireFinite(long step, String what, float value) {
+      if (!Float.isFinite(value)) {
+        throw new TrainingDivergedException(step, what, value, lastGoodStep < 0 ? null : checkpoints.last(), lastGoodStep);
+      }
+    }
+
+    /** {@code values} when every one is finite: a checkpoint is only ever written from a sound state. */
+    private Map<String, CheckpointStore.Tensor> finiteValues(long step, Map<String, CheckpointStore.Tensor> values) {
+      for (Map.Entry<String, CheckpointStore.Tensor> e : values.entrySet()) {
+        for (float v : e.getValue().values()) {
+          if (!Float.isFinite(v)) requireFinite(step, "variable " + e.getKey(), v);
+        }
+      }
+      return values;
+    }
+
+    /** A micro-batch's loss, and the global gradient norm of the update it completed (0 when it only accumulated). */
+    private record StepResult(float loss, float gradNorm) {}
+
+    private StepResult trainStep(int[] idx, boolean apply, double headLr, double encLr, long[] seed) {
       List<Tensor> fed = new ArrayList<>();
       try {
         Session.Runner run = session.runner();
@@ -507,17 +538,22 @@ public final class Trainer {
           run.addTarget(g.optimizer.apply());
         }
         run.fetch(g.loss);
-        float loss;
+        boolean normHere = apply && accumulate == null;
+        if (normHere) run.fetch(g.optimizer.gradNorm());
+        float loss, gradNorm = 0;
         try (org.tensorflow.Result r = run.run()) {
           loss = ((TFloat32) r.get(0)).getFloat();
+          if (normHere) gradNorm = ((TFloat32) r.get(1)).getFloat();
         }
         if (apply && accumulate != null) {
           // a separate run, so the update sees this micro-batch's contribution in the accumulators
-          Session.Runner applyRun = session.runner().addTarget(g.optimizer.apply());
+          Session.Runner applyRun = session.runner().addTarget(g.optimizer.apply()).fetch(g.optimizer.gradNorm());
           feedLearningRates(applyRun, fed, headLr, encLr);
-          applyRun.run().close();
+          try (org.tensorflow.Result r = applyRun.run()) {
+            gradNorm = ((TFloat32) r.get(0)).getFloat();
+          }
         }
-        return loss;
+        return new StepResult(loss, gradNorm);
       } finally {
         fed.forEach(Tensor::close);
       }

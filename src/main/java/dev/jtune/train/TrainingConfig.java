@@ -3,14 +3,17 @@ package dev.jtune.train;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
+import dev.jtune.data.StrictJson;
 import dev.jtune.eval.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +54,7 @@ public record TrainingConfig(
       @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; an encoder with fewer layers uses all)") int layers) {
     public Head {
       require(layers >= 1, "head.layers", layers, "must be >= 1");
-      require(Set.of("cls", "mean").contains(pooling), "head.pooling", pooling, "must be cls or mean");
+      require(oneOf(pooling, "cls", "mean"), "head.pooling", pooling, "must be cls or mean");
       require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
     }
 
@@ -68,8 +71,10 @@ public record TrainingConfig(
     public Loss {
       if (classWeights == null) classWeights = "none";
       boolean ok = "none".equals(classWeights) || "balanced".equals(classWeights)
-          || (classWeights instanceof List<?> l && l.stream().allMatch(v -> v instanceof Number n && n.doubleValue() > 0));
-      require(ok, "loss.class_weights", classWeights, "must be none, balanced or a list of positive numbers");
+          || (classWeights instanceof List<?> l && !l.isEmpty()
+              && l.stream().allMatch(v -> v instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() > 0));
+      require(ok, "loss.class_weights", classWeights, "must be none, balanced or a list of finite positive numbers, one per label");
+      if (classWeights instanceof List<?> l) classWeights = List.copyOf(l);
       require(labelSmoothing >= 0 && labelSmoothing < 1, "loss.label_smoothing", labelSmoothing, "must be in [0, 1)");
     }
   }
@@ -113,13 +118,14 @@ public record TrainingConfig(
       @JsonPropertyDescription("Adam epsilon") double epsilon,
       @JsonPropertyDescription("clip gradients to this global L2 norm (0 = no clipping)") double maxGradNorm) {
     public Optimizer {
-      require(learningRate > 0, "optimizer.learning_rate", learningRate, "must be > 0");
-      require(encoderLearningRate > 0, "optimizer.encoder_learning_rate", encoderLearningRate, "must be > 0");
-      require(weightDecay >= 0, "optimizer.weight_decay", weightDecay, "must be >= 0");
+      require(learningRate > 0 && Double.isFinite(learningRate), "optimizer.learning_rate", learningRate, "must be a finite number > 0");
+      require(encoderLearningRate > 0 && Double.isFinite(encoderLearningRate), "optimizer.encoder_learning_rate", encoderLearningRate,
+          "must be a finite number > 0");
+      require(weightDecay >= 0 && Double.isFinite(weightDecay), "optimizer.weight_decay", weightDecay, "must be a finite number >= 0");
       require(beta1 >= 0 && beta1 < 1, "optimizer.beta1", beta1, "must be in [0, 1)");
       require(beta2 >= 0 && beta2 < 1, "optimizer.beta2", beta2, "must be in [0, 1)");
-      require(epsilon > 0, "optimizer.epsilon", epsilon, "must be > 0");
-      require(maxGradNorm >= 0, "optimizer.max_grad_norm", maxGradNorm, "must be >= 0");
+      require(epsilon > 0 && Double.isFinite(epsilon), "optimizer.epsilon", epsilon, "must be a finite number > 0");
+      require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "optimizer.max_grad_norm", maxGradNorm, "must be a finite number >= 0");
     }
   }
 
@@ -130,7 +136,7 @@ public record TrainingConfig(
       @JsonPropertyDescription("warmup length as a fraction of all optimizer steps (when warmup_steps = -1)") double warmupRatio,
       @JsonPropertyDescription("learning rate reached at the end of linear/cosine decay, as a fraction of each peak") double minLearningRateRatio) {
     public Schedule {
-      require(Set.of("constant", "linear", "cosine").contains(kind), "schedule.kind", kind, "must be constant, linear or cosine");
+      require(oneOf(kind, "constant", "linear", "cosine"), "schedule.kind", kind, "must be constant, linear or cosine");
       require(warmupSteps >= -1, "schedule.warmup_steps", warmupSteps, "must be >= 0 (or -1)");
       require(warmupRatio >= 0 && warmupRatio <= 1, "schedule.warmup_ratio", warmupRatio, "must be in [0, 1]");
       require(minLearningRateRatio >= 0 && minLearningRateRatio <= 1, "schedule.min_learning_rate_ratio", minLearningRateRatio, "must be in [0, 1]");
@@ -163,7 +169,7 @@ public record TrainingConfig(
     public Validation {
       require(everySteps >= 0, "validation.every_steps", everySteps, "must be >= 0");
       require(batchSize >= 1, "validation.batch_size", batchSize, "must be >= 1");
-      require(Set.of("macro_f1", "accuracy", "loss").contains(metric), "validation.metric", metric, "must be macro_f1, accuracy or loss");
+      require(oneOf(metric, "macro_f1", "accuracy", "loss"), "validation.metric", metric, "must be macro_f1, accuracy or loss");
       require(patience >= 0, "validation.patience", patience, "must be >= 0");
     }
   }
@@ -174,7 +180,7 @@ public record TrainingConfig(
       @JsonPropertyDescription("read cached features into memory up to this many MB, memory-map larger caches") int memoryMb,
       @JsonPropertyDescription("folder of feature files shared by runs (empty = .feature-cache next to the run folder)") String dir) {
     public Cache {
-      require(Set.of("auto", "off").contains(features), "cache.features", features, "must be auto or off");
+      require(oneOf(features, "auto", "off"), "cache.features", features, "must be auto or off");
       require(memoryMb >= 0, "cache.memory_mb", memoryMb, "must be >= 0");
       if (dir == null) dir = "";
     }
@@ -225,6 +231,17 @@ public record TrainingConfig(
         new Cache("auto", 1024, ""));
   }
 
+  /**
+   * Checks the settings that depend on the dataset's labels: {@code loss.class_weights} as a list needs
+   * one weight per label. A run calls this before it writes anything.
+   */
+  public void requireFitsLabels(List<String> labels) {
+    if (loss.classWeights() instanceof List<?> weights && weights.size() != labels.size()) {
+      throw new JtuneException("loss.class_weights has " + weights.size() + (weights.size() == 1 ? " value" : " values")
+          + " but the dataset has " + labels.size() + " labels " + labels + "; give one weight per label, in the order of labels.txt");
+    }
+  }
+
   /** True when the encoder's features can be computed once and cached. */
   public boolean usesFeatureCache() {
     return freeze.encoderFrozen() && cache.features().equals("auto");
@@ -233,16 +250,20 @@ public record TrainingConfig(
   /**
    * The effective config: defaults, overlaid by the JSON file (if any), overlaid by {@code overrides}
    * (dotted snake_case keys such as {@code optimizer.learning_rate}; values as JSON scalars or strings).
+   * Every value is checked against its field's type as it is read (a whole number where the field is
+   * integral, a finite number, a string, true/false), so a wrong value is refused naming its field and
+   * where it came from; a key given twice or an unknown field is refused too.
    */
   public static TrainingConfig resolve(Path file, Map<String, ?> overrides) {
     ObjectNode tree = defaultTree();
     if (file != null) {
-      JsonNode fromFile;
+      String text;
       try {
-        fromFile = JsonFiles.MAPPER.readTree(Files.readString(file));
+        text = Files.readString(file);
       } catch (IOException e) {
         throw new JtuneException(file + ": cannot read config: " + firstLine(e.getMessage()));
       }
+      JsonNode fromFile = StrictJson.parse(file, 1, text, "fix the JSON of the training config");
       if (!(fromFile instanceof ObjectNode obj)) throw new JtuneException(file + ": a training config must be a JSON object");
       merge(tree, obj, file.toString(), "");
     }
@@ -307,45 +328,183 @@ public record TrainingConfig(
     return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
   }
 
+  /** Where command-line values come from, in messages. */
+  private static final String COMMAND_LINE = "command line";
+
   private static void merge(ObjectNode into, ObjectNode from, String source, String prefix) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : from.properties()) {
+      String key = prefix + e.getKey();
       JsonNode current = into.get(e.getKey());
-      if (current == null) {
-        throw new JtuneException(source + ": unknown field '" + prefix + e.getKey() + "' (see jtune train --list-options)");
-      }
-      if (current instanceof ObjectNode cur && e.getValue() instanceof ObjectNode sub) {
-        merge(cur, sub, source, prefix + e.getKey() + ".");
+      if (current == null) throw unknownField(source, key);
+      if (current instanceof ObjectNode cur) {
+        if (!(e.getValue() instanceof ObjectNode sub)) {
+          throw new JtuneException(source + ": " + key + ": expected an object of settings (" + String.join(", ", fieldNames(cur))
+              + "), got " + shown(e.getValue()));
+        }
+        merge(cur, sub, source, key + ".");
       } else {
-        into.set(e.getKey(), e.getValue());
+        into.set(e.getKey(), checked(key, e.getValue(), current, source));
       }
     }
   }
 
   private static void set(ObjectNode tree, String dottedKey, Object value) {
-    String[] parts = dottedKey.split("\\.");
+    String[] parts = dottedKey.split("\\.", -1);
     ObjectNode node = tree;
     for (int i = 0; i < parts.length - 1; i++) {
-      if (!(node.get(parts[i]) instanceof ObjectNode next)) {
-        throw new JtuneException("unknown config field '" + dottedKey + "' (see jtune train --list-options)");
-      }
+      if (!(node.get(parts[i]) instanceof ObjectNode next)) throw unknownField(COMMAND_LINE, dottedKey);
       node = next;
     }
     String leaf = parts[parts.length - 1];
-    if (!node.has(leaf) || node.get(leaf).isObject()) {
-      throw new JtuneException("unknown config field '" + dottedKey + "' (see jtune train --list-options)");
+    JsonNode current = node.get(leaf);
+    if (current == null) throw unknownField(COMMAND_LINE, dottedKey);
+    if (current instanceof ObjectNode group) {
+      throw new JtuneException(COMMAND_LINE + ": " + dottedKey + " is a group of settings; set one of its fields, e.g. "
+          + dottedKey + "." + fieldNames(group).get(0) + " (see jtune train --list-options)");
     }
     JsonNode v;
-    if (value instanceof String s && (!node.get(leaf).isTextual() || s.startsWith("["))) {
-      try {
-        v = JsonFiles.MAPPER.readTree(s); // numbers, booleans, lists given as text on the command line
-      } catch (JsonProcessingException e) {
-        v = JsonFiles.MAPPER.getNodeFactory().textNode(s);
-      }
+    Class<?> type = TYPES.get(dottedKey);
+    if (value instanceof String s && type != String.class && (type != Object.class || s.strip().startsWith("["))) {
+      // numbers, booleans and lists arrive as text on the command line; anything else stays text and is refused below
+      v = StrictJson.parseValue(s).orElse(JsonFiles.MAPPER.getNodeFactory().textNode(s));
     } else {
       v = JsonFiles.MAPPER.valueToTree(value);
     }
-    node.set(leaf, v);
+    node.set(leaf, checked(dottedKey, v, current, COMMAND_LINE));
+  }
+
+  /** Each dotted key and the Java type of its value (a record type for a group of settings). */
+  private static final Map<String, Class<?>> TYPES = types(TrainingConfig.class, "", new LinkedHashMap<>());
+
+  private static Map<String, Class<?>> types(Class<?> record, String prefix, Map<String, Class<?>> out) {
+    for (var c : record.getRecordComponents()) {
+      String key = prefix + snake(c.getName());
+      out.put(key, c.getType());
+      if (c.getType().isRecord()) types(c.getType(), key + ".", out);
+    }
+    return out;
+  }
+
+  /**
+   * {@code value} if it has the type of field {@code key}, as the node the record reads (an integral
+   * number written as {@code 3.0} becomes {@code 3}); otherwise an error naming the field, the value
+   * and the default.
+   */
+  private static JsonNode checked(String key, JsonNode value, JsonNode defaultValue, String source) {
+    Class<?> type = TYPES.get(key);
+    String expected = null;
+    JsonNode result = value;
+    if (type == int.class || type == long.class) {
+      boolean integral = value.isIntegralNumber()
+          || (value.isFloatingPointNumber() && Double.isFinite(value.doubleValue()) && value.doubleValue() == Math.rint(value.doubleValue()));
+      boolean fits = integral && (type == int.class ? value.canConvertToInt() : value.canConvertToLong());
+      if (!value.isNumber() || !integral) {
+        expected = "a whole number";
+      } else if (!fits) {
+        expected = "a whole number from " + (type == int.class ? Integer.MIN_VALUE + " to " + Integer.MAX_VALUE
+            : Long.MIN_VALUE + " to " + Long.MAX_VALUE);
+      } else {
+        result = type == int.class ? IntNode.valueOf(value.intValue()) : LongNode.valueOf(value.longValue());
+      }
+    } else if (type == double.class) {
+      if (!value.isNumber()) {
+        expected = "a number";
+      } else if (!Double.isFinite(value.doubleValue())) {
+        expected = "a finite number (this one is beyond the range of a double)";
+      }
+    } else if (type == boolean.class) {
+      if (!value.isBoolean()) expected = "true or false";
+    } else if (type == String.class) {
+      if (!value.isTextual()) expected = "a string";
+    } else if (type == Object.class) {
+      // loss.class_weights: a keyword or one number per label
+      boolean ok = value.isTextual() || (value.isArray() && value.size() > 0 && allNumbers(value));
+      if (!ok) expected = "\"none\", \"balanced\" or a list of numbers (one per label)";
+    } else {
+      throw new IllegalStateException("no type check for " + key + " of " + type);
+    }
+    if (expected != null) {
+      throw new JtuneException(source + ": " + key + ": expected " + expected + ", got " + shown(value) + " (default "
+          + defaultValue + ")");
+    }
+    return result;
+  }
+
+  private static boolean allNumbers(JsonNode array) {
+    for (JsonNode v : array) if (!v.isNumber()) return false;
+    return true;
+  }
+
+  /** A value as the user wrote it, cut short when long. */
+  private static String shown(JsonNode value) {
+    String s = value.isNumber() && !Double.isFinite(value.doubleValue()) ? value.asText() : value.toString();
+    return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+  }
+
+  private static List<String> fieldNames(ObjectNode group) {
+    List<String> names = new ArrayList<>();
+    group.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  private static JtuneException unknownField(String source, String key) {
+    String hint = nearestKey(key).map(k -> "did you mean " + k + "? ").orElse("");
+    return new JtuneException(source + ": unknown config field '" + key + "'; " + hint + "see jtune train --list-options");
+  }
+
+  /**
+   * The known key {@code key} most likely means: the same field name in another group, a field whose
+   * initials it is ({@code lr}), or one at most a third of its letters away (typos); empty when none is close.
+   */
+  static java.util.Optional<String> nearestKey(String key) {
+    int dot = key.lastIndexOf('.');
+    String group = dot < 0 ? "" : key.substring(0, dot), leaf = key.substring(dot + 1);
+    String best = null;
+    int bestScore = Integer.MAX_VALUE;
+    for (Map.Entry<String, Class<?>> e : TYPES.entrySet()) {
+      if (e.getValue().isRecord()) continue;
+      String k = e.getKey();
+      int d = k.lastIndexOf('.');
+      String kGroup = d < 0 ? "" : k.substring(0, d), kLeaf = k.substring(d + 1);
+      int otherGroup = kGroup.equals(group) ? 0 : 1;
+      int score;
+      if (kLeaf.equals(leaf)) {
+        score = otherGroup;
+      } else if (initials(kLeaf).equals(leaf)) {
+        score = 1 + otherGroup;
+      } else {
+        int distance = editDistance(leaf, kLeaf);
+        score = distance <= Math.max(1, leaf.length() / 3) ? 1 + distance + otherGroup : Integer.MAX_VALUE;
+      }
+      if (score < bestScore) {
+        bestScore = score;
+        best = k;
+      }
+    }
+    return java.util.Optional.ofNullable(best);
+  }
+
+  private static String initials(String snake) {
+    StringBuilder s = new StringBuilder();
+    for (String part : snake.split("_")) if (!part.isEmpty()) s.append(part.charAt(0));
+    return s.toString();
+  }
+
+  /** Levenshtein distance (insertions, deletions, substitutions). */
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static TrainingConfig fromTree(ObjectNode tree, String source) {
@@ -365,5 +524,9 @@ public record TrainingConfig(
 
   private static void require(boolean ok, String field, Object value, String rule) {
     if (!ok) throw new JtuneException("training config field " + field + " = " + value + ": " + rule);
+  }
+
+  private static boolean oneOf(String value, String... allowed) {
+    return value != null && Set.of(allowed).contains(value);
   }
 }

@@ -90,6 +90,7 @@ public final class TrainingRun {
     TrainedRun source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
     String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
 
+    config.requireFitsLabels(data.labels());
     AtomicFiles.writeString(configFile, config.toJson() + "\n");
     EncodedSplit train, val;
     try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), config.tokens().maxSeqLen())) {

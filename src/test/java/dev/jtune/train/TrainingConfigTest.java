@@ -105,4 +105,99 @@ class TrainingConfigTest {
       }
     }
   }
+
+  private String refusedFile(String json) throws Exception {
+    Path f = Files.writeString(dir.resolve("c.json"), json);
+    return assertThrows(JtuneException.class, () -> TrainingConfig.resolve(f, Map.of())).getMessage();
+  }
+
+  private static String refusedOverride(String key, Object value) {
+    return assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null, Map.of(key, value))).getMessage();
+  }
+
+  @Test
+  void infiniteNumbersAreRefused() throws Exception {
+    // before: 1e400 parsed as Infinity and training ran with it
+    Path f = dir.resolve("c.json");
+    assertEquals(f + ": optimizer.learning_rate: expected a finite number (this one is beyond the range of a double), "
+        + "got Infinity (default 0.001)", refusedFile("{\"optimizer\": {\"learning_rate\": 1e400}}"));
+    assertEquals("command line: optimizer.learning_rate: expected a finite number (this one is beyond the range of a double), "
+        + "got Infinity (default 0.001)", refusedOverride("optimizer.learning_rate", "1e400"));
+    assertTrue(refusedOverride("optimizer.learning_rate", Double.POSITIVE_INFINITY).contains("got Infinity"));
+    assertTrue(refusedOverride("head.dropout", Double.NaN).contains("head.dropout: expected a finite number"));
+    assertTrue(refusedFile("{\"loss\": {\"class_weights\": [1, 1e400]}}").contains("loss.class_weights"));
+    JtuneException e = assertThrows(JtuneException.class,
+        () -> new TrainingConfig.Optimizer(Double.POSITIVE_INFINITY, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0));
+    assertTrue(e.getMessage().contains("optimizer.learning_rate"), e.getMessage());
+  }
+
+  @Test
+  void integralFieldsTakeWholeNumbersOnly() throws Exception {
+    // before: 1.5 epochs silently trained 1 epoch
+    Path f = dir.resolve("c.json");
+    assertEquals(f + ": loop.epochs: expected a whole number, got 1.5 (default 0)", refusedFile("{\"loop\": {\"epochs\": 1.5}}"));
+    assertEquals("command line: loop.epochs: expected a whole number, got 1.5 (default 0)", refusedOverride("loop.epochs", "1.5"));
+    assertTrue(refusedOverride("loop.batch_size", "1e10").contains("loop.batch_size: expected a whole number from -2147483648 to 2147483647"));
+    assertTrue(refusedOverride("loop.epochs", "3 4").contains("loop.epochs: expected a whole number, got \"3 4\""));
+    Path two = Files.writeString(dir.resolve("two.json"), "{\"loop\": {\"epochs\": 2.0, \"max_steps\": 1e3}}");
+    TrainingConfig c = TrainingConfig.resolve(two, Map.of());
+    assertEquals(2, c.loop().epochs(), "a whole number written with a decimal point is still whole");
+    assertEquals(1000, c.loop().maxSteps());
+  }
+
+  @Test
+  void aValueOfTheWrongTypeNamesItsField() throws Exception {
+    // before: Jackson's message, without the field's name
+    Path f = dir.resolve("c.json");
+    assertEquals(f + ": optimizer.learning_rate: expected a number, got \"fast\" (default 0.001)",
+        refusedFile("{\"optimizer\": {\"learning_rate\": \"fast\"}}"));
+    assertEquals("command line: optimizer.learning_rate: expected a number, got \"fast\" (default 0.001)",
+        refusedOverride("optimizer.learning_rate", "fast"));
+    assertEquals(f + ": head.pooling: expected a string, got 3 (default \"mean\")", refusedFile("{\"head\": {\"pooling\": 3}}"));
+    assertEquals(f + ": head.pooling: expected a string, got null (default \"mean\")", refusedFile("{\"head\": {\"pooling\": null}}"));
+    assertEquals(f + ": tokens.length_bucketing: expected true or false, got \"yes\" (default true)",
+        refusedFile("{\"tokens\": {\"length_bucketing\": \"yes\"}}"));
+    assertEquals("command line: freeze.unfreeze_all: expected true or false, got \"yes\" (default false)",
+        refusedOverride("freeze.unfreeze_all", "yes"));
+    assertTrue(refusedFile("{\"loop\": 5}").startsWith(f + ": loop: expected an object of settings (epochs, max_steps, "),
+        refusedFile("{\"loop\": 5}"));
+    assertTrue(refusedFile("{\"loss\": {\"class_weights\": [\"a\", \"b\"]}}")
+        .contains("loss.class_weights: expected \"none\", \"balanced\" or a list of numbers (one per label)"));
+    assertTrue(refusedOverride("loop", "3").contains("loop is a group of settings; set one of its fields, e.g. loop.epochs"));
+    // a record built in code is checked too: a missing string is a clear error, not a NullPointerException
+    assertThrows(JtuneException.class, () -> new TrainingConfig.Head(null, 0.1, 1));
+  }
+
+  @Test
+  void aKeyGivenTwiceInTheConfigFileIsRefused() throws Exception {
+    // before: the last of the two silently won
+    Path f = dir.resolve("c.json");
+    assertEquals(f + ":3: key 'loop.epochs' appears twice in one object; keep only one of them",
+        refusedFile("{\"loop\": {\n  \"epochs\": 3,\n  \"epochs\": 5\n}}"));
+  }
+
+  @Test
+  void unknownFieldsNameTheNearestKnownOne() throws Exception {
+    Path f = dir.resolve("c.json");
+    assertEquals(f + ": unknown config field 'optimizer.lr'; did you mean optimizer.learning_rate? see jtune train --list-options",
+        refusedFile("{\"optimizer\": {\"lr\": 0.1}}"));
+    assertEquals(f + ": unknown config field 'epochs'; did you mean loop.epochs? see jtune train --list-options",
+        refusedFile("{\"epochs\": 3}"));
+    assertEquals("command line: unknown config field 'loop.epoch'; did you mean loop.epochs? see jtune train --list-options",
+        refusedOverride("loop.epoch", "3"));
+    assertEquals("command line: unknown config field 'optimizer.warp_drive'; see jtune train --list-options",
+        refusedOverride("optimizer.warp_drive", "3"));
+  }
+
+  @Test
+  void classWeightsNeedOneWeightPerLabel() {
+    TrainingConfig one = TrainingConfig.resolve(null, Map.of("loss.class_weights", "[1.0]"));
+    JtuneException e = assertThrows(JtuneException.class, () -> one.requireFitsLabels(List.of("ham", "spam")));
+    assertEquals("loss.class_weights has 1 value but the dataset has 2 labels [ham, spam]; give one weight per label, "
+        + "in the order of labels.txt", e.getMessage());
+    TrainingConfig.resolve(null, Map.of("loss.class_weights", "[1.0, 2]")).requireFitsLabels(List.of("ham", "spam"));
+    TrainingConfig.resolve(null, Map.of("loss.class_weights", "balanced")).requireFitsLabels(List.of("ham", "spam"));
+    assertTrue(refusedOverride("loss.class_weights", "[]").contains("loss.class_weights"));
+    assertTrue(refusedOverride("loss.class_weights", "[1, -2]").contains("positive"));
+  }
 }

@@ -1,6 +1,8 @@
 package dev.jtune.data.source;
 
 import dev.jtune.data.BadInputException;
+import dev.jtune.data.CsvHeader;
+import dev.jtune.data.FieldLengthLimit;
 import dev.jtune.data.RawRow;
 import dev.jtune.data.TextSource;
 import java.io.IOException;
@@ -12,12 +14,15 @@ import java.util.List;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
 
 /**
  * A CSV or TSV file with a header row (UTF-8, optional byte-order mark, LF or CRLF line ends). CSV
  * follows RFC 4180 quoting; TSV follows the IANA format: no quoting, a field cannot hold a tab or a
  * line break, and quote characters are ordinary text (real TSV exports are full of stray quotes).
- * Reads the text, label and optional group column by name.
+ * Reads the text, label and optional group column by name (exact, case-sensitive names). A header
+ * that names two columns alike is refused, as is a field longer than {@link FieldLengthLimit}; a
+ * blank header cell is an unnamed column, which cannot be selected.
  */
 public final class DelimitedSource implements TextSource {
   private final Path file;
@@ -90,12 +95,16 @@ public final class DelimitedSource implements TextSource {
             .setHeader()
             .setSkipHeaderRecord(true)
             .setIgnoreEmptyLines(true)
+            // checked below in jtune's words: blank names are unnamed columns, a repeated name is refused
+            .setAllowMissingColumnNames(true)
+            .setDuplicateHeaderMode(DuplicateHeaderMode.ALLOW_ALL)
             .get();
     try (CSVParser parser = CSVParser.parse(new StringReader(content), format)) {
       List<String> header = parser.getHeaderNames();
+      CsvHeader.requireValid(file, 1, header);
       requireColumn(header, textCol, "--text-col");
       requireColumn(header, labelCol, "--label-col");
-      boolean hasGroup = groupCol != null && header.contains(groupCol);
+      boolean hasGroup = groupCol != null && !groupCol.isEmpty() && header.contains(groupCol);
       if (groupRequired && !hasGroup) requireColumn(header, groupCol, "--group-col");
 
       long rows = 0;
@@ -124,6 +133,12 @@ public final class DelimitedSource implements TextSource {
                   ? "a TSV field cannot contain a tab; remove tabs from the text or use CSV"
                   : "quote fields that contain the delimiter or line breaks");
         }
+        for (int i = 0; i < record.size(); i++) {
+          if (FieldLengthLimit.exceeds(record.get(i))) {
+            throw new BadInputException(
+                file, line, FieldLengthLimit.problem("column '" + header.get(i) + "'", record.get(i)), FieldLengthLimit.FIX);
+          }
+        }
         rows++;
         String label = record.get(labelCol).strip();
         if (label.isEmpty()) {
@@ -142,7 +157,7 @@ public final class DelimitedSource implements TextSource {
   }
 
   private void requireColumn(List<String> header, String column, String option) {
-    if (!header.contains(column)) {
+    if (column.isEmpty() || !header.contains(column)) {
       throw new BadInputException(
           file,
           1,

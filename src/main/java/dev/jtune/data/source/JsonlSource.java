@@ -1,17 +1,18 @@
 package dev.jtune.data.source;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jtune.data.BadInputException;
+import dev.jtune.data.FieldLengthLimit;
 import dev.jtune.data.RawRow;
+import dev.jtune.data.StrictJson;
 import dev.jtune.data.TextSource;
 import java.nio.file.Path;
 
-/** A JSON Lines file: one JSON object per line, with text, label and optional group fields. */
+/**
+ * A JSON Lines file: one JSON object per line, with text, label and optional group fields. A key
+ * given twice in one object, or a value longer than {@link FieldLengthLimit}, is refused with its line.
+ */
 public final class JsonlSource implements TextSource {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Path file;
   private final String textField;
   private final String labelField;
@@ -43,16 +44,11 @@ public final class JsonlSource implements TextSource {
     for (int i = 0; i < lines.length; i++) {
       long line = i + 1;
       if (lines[i].isBlank()) continue;
-      JsonNode node;
-      try {
-        node = JSON.readTree(lines[i]);
-      } catch (JsonProcessingException e) {
-        throw new BadInputException(
-            file, line, "not valid JSON (" + e.getOriginalMessage() + ")", "write one JSON object per line");
-      }
+      JsonNode node = StrictJson.parse(file, line, lines[i], "write one JSON object per line");
       if (!node.isObject()) {
         throw new BadInputException(file, line, "line is not a JSON object", "write one JSON object per line");
       }
+      requireFieldsWithinLimit(node, "", line);
       String text = field(node, textField, line, "--text-col");
       String label = field(node, labelField, line, "--label-col").strip();
       if (label.isEmpty()) {
@@ -69,6 +65,23 @@ public final class JsonlSource implements TextSource {
     }
     if (rows == 0) {
       throw new BadInputException(file, 1, "file is empty", "give one JSON object per line");
+    }
+  }
+
+  /** Every key and string value of the record, however deeply nested, obeys {@link FieldLengthLimit}. */
+  private void requireFieldsWithinLimit(JsonNode node, String path, long line) {
+    if (node.isTextual() && FieldLengthLimit.exceeds(node.textValue())) {
+      throw new BadInputException(file, line, FieldLengthLimit.problem("field '" + path + "'", node.textValue()), FieldLengthLimit.FIX);
+    }
+    if (node.isObject()) {
+      for (var e : node.properties()) {
+        if (FieldLengthLimit.exceeds(e.getKey())) {
+          throw new BadInputException(file, line, FieldLengthLimit.problem("a field name", e.getKey()), FieldLengthLimit.FIX);
+        }
+        requireFieldsWithinLimit(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), line);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) requireFieldsWithinLimit(node.get(i), path + "[" + i + "]", line);
     }
   }
 

@@ -1,11 +1,10 @@
 package dev.jtune.data.source;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jtune.data.BadInputException;
 import dev.jtune.data.DropReason;
 import dev.jtune.data.RawRow;
+import dev.jtune.data.StrictJson;
 import dev.jtune.data.TextSource;
 import dev.jtune.data.clean.StageDirections;
 import java.io.IOException;
@@ -26,7 +25,6 @@ public final class SotuSource implements TextSource {
   /** The parties kept as labels. */
   public static final Set<String> PARTIES = Set.of("Republican", "Democratic");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final StageDirections STAGE_DIRECTIONS = new StageDirections();
 
   private final Path dir;
@@ -49,15 +47,7 @@ public final class SotuSource implements TextSource {
   public void read(Sink sink) {
     List<Path> speeches = speeches();
     for (Path file : speeches) {
-      JsonNode speech;
-      try {
-        speech = JSON.readTree(file.toFile());
-      } catch (JsonProcessingException e) {
-        throw new BadInputException(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-            "not a valid speech JSON file (" + e.getOriginalMessage() + ")", "re-fetch the corpus with make datasets");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file, e);
-      }
+      JsonNode speech = StrictJson.parse(file, 1, Utf8File.read(file), "re-fetch the corpus with make datasets");
       String party = requireText(speech, "party", file);
       String text = requireText(speech, "text", file);
       String group = file.getFileName().toString().replaceFirst("\\.json$", "");

@@ -1,10 +1,10 @@
 package dev.jtune.data.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jtune.data.BadInputException;
 import dev.jtune.data.DropReason;
 import dev.jtune.data.RawRow;
+import dev.jtune.data.StrictJson;
 import dev.jtune.data.TextSource;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
@@ -28,7 +28,6 @@ import java.util.stream.Stream;
  * list tags), so a thread or a spam campaign sharing one subject never spans two splits.
  */
 public final class SpamAssassinSource implements TextSource {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern REPLY_PREFIX =
       Pattern.compile("^(?:\\s*(?:re|fwd?|aw|sv)(?:\\[\\d+\\])?\\s*:|\\s*\\[[^\\]]{1,40}\\])+", Pattern.CASE_INSENSITIVE);
   private static final Pattern SPACES = Pattern.compile("\\s+");
@@ -125,7 +124,7 @@ public final class SpamAssassinSource implements TextSource {
   private static byte[] rawBytes(Path message) {
     try {
       if (message.toString().endsWith(".txt")) return Files.readAllBytes(message);
-      JsonNode node = JSON.readTree(message.toFile());
+      JsonNode node = StrictJson.parse(message, 1, Utf8File.read(message), "re-fetch the corpus with make datasets");
       JsonNode text = node.get("text");
       if (text == null || !text.isTextual()) {
         throw new BadInputException(message, "field 'text' missing", "re-fetch the corpus with make datasets");

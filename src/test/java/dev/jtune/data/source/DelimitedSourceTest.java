@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jtune.data.BadInputException;
 import dev.jtune.data.CollectingSink;
+import dev.jtune.data.FieldLengthLimit;
 import dev.jtune.data.RawRow;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,5 +118,44 @@ class DelimitedSourceTest {
     Path f = file("n.csv", "text,label\nfine,a\nan, unquoted comma,b\n");
     assertEquals(f + ":3: row has 3 fields but the header has 2; quote fields that contain the delimiter or line breaks",
         error(f, null));
+  }
+
+  @Test
+  void refusesAHeaderThatNamesAColumnTwice() throws Exception {
+    // before: the last of the two columns silently won, e.g. a second label column inverted every label
+    Path labels = file("dup.csv", "text,label,label\nhello,a,b\n");
+    assertEquals(labels + ":1: the header names a column more than once: 'label' (columns 2, 3); give every column its own name",
+        error(labels, null));
+    Path two = file("dup2.csv", "text,label,text,label\nhello,a,bye,b\n");
+    assertEquals(two + ":1: the header names columns more than once: 'text' (columns 1, 3), 'label' (columns 2, 4); "
+        + "give every column its own name", error(two, null));
+    Path tsv = file("dup.tsv", "text\tlabel\ttext\nhello\ta\tbye\n");
+    assertEquals(tsv + ":1: the header names a column more than once: 'text' (columns 1, 3); give every column its own name",
+        assertThrows(BadInputException.class, () -> CollectingSink.readAll(DelimitedSource.tsv(tsv, "text", "label", null))).getMessage());
+  }
+
+  @Test
+  void namesAreExactAndBlankHeaderCellsAreUnnamedColumns() throws Exception {
+    // columns are looked up by their exact name, so names differing in case are two different columns
+    List<RawRow> rows = csv(file("case.csv", "text,Text,label\nlower,upper,a\n"), null);
+    assertEquals("lower", rows.get(0).text());
+    // trailing empty header cells (spreadsheet exports) are unnamed columns, not a crash
+    rows = csv(file("blank.csv", "text,label,,\nhello,a,,\n"), null);
+    assertEquals(List.of("hello"), rows.stream().map(RawRow::text).toList());
+  }
+
+  @Test
+  void refusesAFieldLongerThanTheLimitInCsvAndTsv() throws Exception {
+    String longText = "x".repeat(FieldLengthLimit.MAX_CHARS + 1);
+    Path f = file("long.csv", "text,label\nshort,a\n\"" + longText + "\",b\n");
+    assertEquals(f + ":3: column 'text' has 1,000,001 characters, more than the limit of 1,000,000; " + FieldLengthLimit.FIX,
+        error(f, null));
+    Path t = file("long.tsv", "label\ttext\na\tshort\nb\t" + longText + "\n");
+    assertEquals(t + ":3: column 'text' has 1,000,001 characters, more than the limit of 1,000,000; " + FieldLengthLimit.FIX,
+        assertThrows(BadInputException.class, () -> CollectingSink.readAll(DelimitedSource.tsv(t, "text", "label", null))).getMessage());
+    // exactly at the limit is fine, and characters are code points: an emoji is one character, not two
+    String emojis = "\uD83D\uDE00".repeat(FieldLengthLimit.MAX_CHARS);
+    List<RawRow> rows = csv(file("limit.csv", "text,label\n" + "y".repeat(FieldLengthLimit.MAX_CHARS) + ",a\n" + emojis + ",b\n"), null);
+    assertEquals(2, rows.size());
   }
 }
