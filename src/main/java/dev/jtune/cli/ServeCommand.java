@@ -1,6 +1,7 @@
 package dev.jtune.cli;
 
 import dev.jtune.serve.BatchingConfig;
+import dev.jtune.serve.ClientLimits;
 import dev.jtune.serve.ServeConfig;
 import dev.jtune.serve.TfServingServer;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Serve every SavedModel under a TF Serving model base (<base>/<name>/<version>/) with TF Serving's REST API, "
-            + "plus /healthz and /metrics. New versions are picked up while running. Stop with Ctrl-C (graceful).")
+            + "plus /healthz (liveness), /readyz (readiness) and /metrics. New versions are picked up while running. "
+            + "Stop with Ctrl-C (graceful).")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model-base", defaultValue = "exports", description = "Model base folder (default: ${DEFAULT-VALUE}).")
   Path modelBase;
@@ -45,6 +47,18 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--drain-seconds", defaultValue = "30", description = "On shutdown, time allowed for requests in flight (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
+  @Option(names = "--idle-timeout-ms", defaultValue = "30000", description = "Close a connection on which no byte moves for this long (default: ${DEFAULT-VALUE}).")
+  long idleTimeoutMs;
+
+  @Option(names = "--body-timeout-ms", defaultValue = "60000", description = "A request body must arrive in full within this time; else 408 (default: ${DEFAULT-VALUE}).")
+  long bodyTimeoutMs;
+
+  @Option(
+      names = "--max-buffered-body-bytes",
+      defaultValue = "268435456",
+      description = "Request body bytes held in memory at once over all requests; beyond it 503 (default: ${DEFAULT-VALUE}).")
+  long maxBufferedBodyBytes;
+
   @Option(names = "--enable-batching", description = "Merge concurrent requests into one model call (TF Serving's --enable_batching).")
   boolean batching;
 
@@ -71,7 +85,8 @@ public final class ServeCommand implements Callable<Integer> {
         new ServeConfig(
             modelBase, host, port, maxBodyBytes, Duration.ofMillis(requestTimeoutMs),
             Duration.ofMillis(Math.round(pollSeconds * 1000)), b, inferenceThreads, intraOpThreads,
-            Duration.ofSeconds(drainSeconds));
+            Duration.ofSeconds(drainSeconds),
+            new ClientLimits(Duration.ofMillis(idleTimeoutMs), Duration.ofMillis(bodyTimeoutMs), maxBufferedBodyBytes));
     TfServingServer server = TfServingServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -7,9 +7,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -25,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * served at its newest version. A poller picks up new version folders while running: the new
  * version is loaded beside the old one, swapped in atomically, and the old one closes only when
  * its last in-flight request has released it.
+ *
+ * <p>A model's name is its folder's name and must be reachable in a URL: a folder whose name holds
+ * a control character, or does not survive the system's file name encoding, is skipped with one
+ * log line. {@link #readiness()} says whether every model found at start-up is being served.
  */
 public final class ModelBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelBase.class);
@@ -39,6 +46,12 @@ public final class ModelBase implements AutoCloseable {
   private final Map<String, String> pending = new HashMap<>();
   private final ScheduledExecutorService poller;
   private volatile Consumer<ServableVersion> onLoad = v -> {};
+  private volatile Consumer<String> onUnload = name -> {};
+  // folders already reported as unaddressable, so each is logged once while it stays
+  private final Set<String> skipped = new HashSet<>();
+  // the models found by the start-up scan (minus those whose folder went away since)
+  private final Set<String> expected = ConcurrentHashMap.newKeySet();
+  private volatile boolean started;
 
   private ModelBase(Path base, int intraOpThreads) {
     this.base = base;
@@ -57,16 +70,31 @@ public final class ModelBase implements AutoCloseable {
    * positive, watches for new versions.
    */
   public static ModelBase open(Path base, Duration pollInterval, int intraOpThreads) {
+    ModelBase mb = at(base, intraOpThreads);
+    mb.start(pollInterval);
+    return mb;
+  }
+
+  /** The model base at {@code base}, nothing loaded yet (see {@link #start}). */
+  public static ModelBase at(Path base, int intraOpThreads) {
     if (!Files.isDirectory(base)) {
       throw new dev.jtune.JtuneException(base + ": model base folder not found; export a model first (jtune export --out " + base + ")");
     }
-    ModelBase mb = new ModelBase(base, intraOpThreads);
-    mb.poll(true);
+    return new ModelBase(base, intraOpThreads);
+  }
+
+  /**
+   * Loads the newest version of every model found now (returns when each has loaded or failed)
+   * and, when {@code pollInterval} is positive, then watches for new versions.
+   */
+  public void start(Duration pollInterval) {
+    poll(true);
+    started = true;
     if (pollInterval.toMillis() > 0) {
-      mb.poller.scheduleWithFixedDelay(
+      poller.scheduleWithFixedDelay(
           () -> {
             try {
-              mb.poll(false);
+              poll(false);
             } catch (RuntimeException e) {
               LOG.warn("model base poll failed: {}", e.toString());
             }
@@ -75,12 +103,47 @@ public final class ModelBase implements AutoCloseable {
           pollInterval.toMillis(),
           TimeUnit.MILLISECONDS);
     }
-    return mb;
+  }
+
+  /**
+   * Whether the server should get traffic (Kubernetes readiness): the start-up scan is done,
+   * every model it found (and that is still there) is being served, and at least one model is.
+   * A model that failed to load keeps the server not ready until a version of it loads or its
+   * folder is removed.
+   *
+   * @param models each model found at start-up or served since: {@code available}, {@code
+   *     loading} or {@code failed}
+   * @param reason why not ready, empty when ready
+   */
+  public record Readiness(boolean ready, String reason, Map<String, String> models) {}
+
+  /** This model base's readiness now. */
+  public Readiness readiness() {
+    Map<String, String> states = new TreeMap<>();
+    List<String> failedAtStart = new ArrayList<>();
+    for (String name : expected) {
+      String state = served.containsKey(name) ? "available" : lastError.containsKey(name) ? "failed" : "loading";
+      states.put(name, state);
+      if (state.equals("failed")) failedAtStart.add(name);
+    }
+    for (String name : served.keySet()) states.put(name, "available");
+    String reason;
+    if (!started) reason = "loading the models found at start-up";
+    else if (!failedAtStart.isEmpty()) reason = "models that failed to load: " + failedAtStart.stream().sorted().toList() + " (details in the server log)";
+    else if (states.containsValue("loading")) reason = "loading the models found at start-up";
+    else if (served.isEmpty()) reason = "no model is being served: the model base holds no <name>/<version>/saved_model.pb";
+    else reason = "";
+    return new Readiness(reason.isEmpty(), reason, Map.copyOf(states));
   }
 
   /** Called after each version is loaded and swapped in (metrics, logs). */
   public void onLoad(Consumer<ServableVersion> listener) {
     this.onLoad = listener;
+  }
+
+  /** Called with a model's name after it was unloaded because its folder left the model base. */
+  public void onUnload(Consumer<String> listener) {
+    this.onUnload = listener;
   }
 
   public Path base() {
@@ -110,10 +173,11 @@ public final class ModelBase implements AutoCloseable {
       ServableVersion v = served.get(name);
       if (v == null || (version.isPresent() && v.version() != version.getAsLong())) {
         String error = lastError.get(name);
+        String shown = printable(name);
         throw new ApiException(
             404,
             "Servable not found for request: "
-                + (version.isPresent() ? "Specific(" + name + ", " + version.getAsLong() + ")" : "Latest(" + name + ")")
+                + (version.isPresent() ? "Specific(" + shown + ", " + version.getAsLong() + ")" : "Latest(" + shown + ")")
                 + (error == null ? "" : " (last load failure: " + error + ")"));
       }
       var lease = v.acquire();
@@ -126,6 +190,8 @@ public final class ModelBase implements AutoCloseable {
   /** Scans the base once: loads new models and newer (or, when the newest vanished, older) versions. */
   synchronized void poll(boolean initial) {
     Map<String, TreeMap<Long, Path>> found = scan();
+    if (initial) expected.addAll(found.keySet());
+    expected.retainAll(found.keySet());
     for (var e : found.entrySet()) {
       String name = e.getKey();
       var newest = e.getValue().lastEntry();
@@ -156,23 +222,79 @@ public final class ModelBase implements AutoCloseable {
         ServableVersion gone = served.remove(name);
         LOG.info("model {} removed from {}: unloading version {}", name, base, gone.version());
         gone.retire();
+        onUnload.accept(name);
       }
     }
+    lastError.keySet().retainAll(found.keySet());
   }
 
-  /** Model name -> (version -> folder) for every version folder that holds a saved_model.pb. */
+  /**
+   * Model name -> (version -> folder) for every version folder that holds a saved_model.pb, in
+   * model folders whose names can be addressed (the others are logged once and skipped).
+   */
   private Map<String, TreeMap<Long, Path>> scan() {
     Map<String, TreeMap<Long, Path>> out = new TreeMap<>();
+    Set<String> unaddressable = new HashSet<>();
     try (Stream<Path> models = Files.list(base)) {
       // hidden folders (staging, moved-away models) are not models
       for (Path m : models.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
+        String name = m.getFileName().toString();
         TreeMap<Long, Path> versions = versions(m);
-        if (!versions.isEmpty()) out.put(m.getFileName().toString(), versions);
+        if (versions.isEmpty()) continue;
+        Optional<String> why = unaddressable(m);
+        if (why.isPresent()) {
+          unaddressable.add(name);
+          if (skipped.add(name)) {
+            LOG.warn("skipping model folder {}: {}, so no URL can reach it; rename the folder to serve it", printable(m.toString()), why.get());
+          }
+          continue;
+        }
+        out.put(name, versions);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    skipped.retainAll(unaddressable);
     return out;
+  }
+
+  /**
+   * Why a model folder's name cannot be used in a request URL, if it cannot: the server
+   * percent-decodes each path segment once as UTF-8, so every other name can be reached by
+   * percent-encoding it ({@code my model} as {@code my%20model}, {@code a:b} as {@code a%3Ab}).
+   */
+  static Optional<String> unaddressable(Path modelFolder) {
+    String name = modelFolder.getFileName().toString();
+    // a name decoded lossily from the file system (bytes that are not valid in sun.jnu.encoding)
+    // does not lead back to the folder: requests could only ever name a different one
+    Path back = modelFolder.resolveSibling(name);
+    boolean roundTrips;
+    try {
+      roundTrips = Files.isDirectory(back) && Files.isSameFile(back, modelFolder) && back.getFileName().toString().equals(name)
+          && !name.contains("\uFFFD");
+    } catch (IOException | RuntimeException e) {
+      roundTrips = false;
+    }
+    if (!roundTrips) {
+      return Optional.of("its name is not valid text in the system's file name encoding (" + System.getProperty("sun.jnu.encoding") + ")");
+    }
+    for (int i = 0; i < name.length(); ) {
+      int c = name.codePointAt(i);
+      if (Character.isISOControl(c)) return Optional.of(String.format("its name contains the control character U+%04X", c));
+      i += Character.charCount(c);
+    }
+    return Optional.empty();
+  }
+
+  /** A file name for a log line: control characters shown as {@code <U+000A>}, so a name cannot forge log lines. */
+  static String printable(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c)) out.append(String.format("<U+%04X>", (int) c));
+      else out.append(c);
+    }
+    return out.toString();
   }
 
   /** Integer-named subfolders of a model folder that hold a saved_model.pb, by version. */

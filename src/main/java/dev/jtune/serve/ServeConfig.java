@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param inferenceThreads parallel model calls when batching is off
  * @param intraOpThreads TF intra-op threads per model call, 0 for TF's default (all cores)
  * @param drainTimeout on shutdown, how long requests in flight may take to finish
+ * @param limits timeouts and the memory cap that keep slow or hostile clients from starving others
  */
 public record ServeConfig(
     Path modelBase,
@@ -28,7 +29,8 @@ public record ServeConfig(
     BatchingConfig batching,
     int inferenceThreads,
     int intraOpThreads,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    ClientLimits limits) {
 
   public static final int DEFAULT_PORT = 8501;
 
@@ -42,32 +44,41 @@ public record ServeConfig(
     if (inferenceThreads < 1) throw new dev.jtune.JtuneException("inference threads must be >= 1");
     if (intraOpThreads < 0) throw new dev.jtune.JtuneException("intra-op threads must be >= 0");
     if (drainTimeout.isNegative()) throw new dev.jtune.JtuneException("drain timeout must be >= 0");
+    Objects.requireNonNull(limits, "limits");
+    if (limits.maxBufferedBodyBytes() < maxBodyBytes) {
+      throw new dev.jtune.JtuneException(
+          "max buffered body bytes (" + limits.maxBufferedBodyBytes() + ") must be >= max body bytes (" + maxBodyBytes + "), or no body of the largest size could ever be accepted");
+    }
   }
 
-  /** Loopback, port 8501, 16 MiB bodies, 30 s timeout, 2 s polling, batching off. */
+  /** Loopback, port 8501, 16 MiB bodies, 30 s timeout, 2 s polling, batching off, {@link ClientLimits#defaults()}. */
   public static ServeConfig defaults(Path modelBase) {
     return new ServeConfig(
         modelBase, "127.0.0.1", DEFAULT_PORT, 16L << 20, Duration.ofSeconds(30), Duration.ofSeconds(2), null, 2, 0,
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), ClientLimits.defaults());
   }
 
   public ServeConfig withPort(int p) {
-    return new ServeConfig(modelBase, host, p, maxBodyBytes, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout);
+    return new ServeConfig(modelBase, host, p, maxBodyBytes, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout, limits);
   }
 
   public ServeConfig withBatching(BatchingConfig b) {
-    return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, pollInterval, b, inferenceThreads, intraOpThreads, drainTimeout);
+    return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, pollInterval, b, inferenceThreads, intraOpThreads, drainTimeout, limits);
   }
 
   public ServeConfig withPollInterval(Duration d) {
-    return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, d, batching, inferenceThreads, intraOpThreads, drainTimeout);
+    return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, d, batching, inferenceThreads, intraOpThreads, drainTimeout, limits);
   }
 
   public ServeConfig withRequestTimeout(Duration t) {
-    return new ServeConfig(modelBase, host, port, maxBodyBytes, t, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout);
+    return new ServeConfig(modelBase, host, port, maxBodyBytes, t, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout, limits);
   }
 
   public ServeConfig withMaxBodyBytes(long n) {
-    return new ServeConfig(modelBase, host, port, n, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout);
+    return new ServeConfig(modelBase, host, port, n, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout, limits);
+  }
+
+  public ServeConfig withLimits(ClientLimits l) {
+    return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout, l);
   }
 }

@@ -179,6 +179,33 @@ final class ServingFixtures {
         dir -> {});
   }
 
+  /**
+   * Writes {@code base/name/version/} whose signatures fail at run time with messages that name a
+   * file inside the version folder, as a graph reading an asset would: {@code serving_default}
+   * (float x [-1]) -> y = x, but a runtime assertion carrying that path fails when an x is negative
+   * (TF's InvalidArgument); {@code read_missing} (x) reads that file, which does not exist (TF's
+   * NotFound).
+   */
+  static Path failingModel(Path base, String name, long version) throws IOException {
+    String missing = base.resolve(name).resolve(Long.toString(version)).resolve("assets/missing.txt").toAbsolutePath().toString();
+    return export(
+        base, name, version,
+        (tf, sigs) -> {
+          var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+          var nonNegative = tf.reduceAll(tf.math.greaterEqual(x, tf.constant(0f)), tf.constant(0));
+          var check = tf.withName("check_inputs").assertThat(nonNegative, List.of(tf.constant(missing)));
+          var y = tf.withControlDependencies(List.of(check)).withName("y").identity(x);
+          sigs.add(
+              Signature.builder().key("serving_default").methodName("tensorflow/serving/predict")
+                  .input("x", x).output("y", y).build());
+          var contents = tf.withName("contents").io.readFile(tf.constant(missing));
+          sigs.add(
+              Signature.builder().key("read_missing").methodName("tensorflow/serving/predict")
+                  .input("x", x).output("contents", contents).build());
+        },
+        dir -> {});
+  }
+
   interface GraphBody {
     void build(Ops tf, List<Signature> signatures);
   }
