@@ -2,7 +2,7 @@ package dev.jtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import dev.jtune.export.ExportBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Path;

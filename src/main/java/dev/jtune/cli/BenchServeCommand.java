@@ -1,6 +1,6 @@
 package dev.jtune.cli;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import dev.jtune.serve.BatchingConfig;
 import dev.jtune.serve.ServeBenchmark;
 import dev.jtune.serve.TfServingJson;

@@ -1,6 +1,6 @@
 package dev.jtune.eval;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,10 +69,14 @@ public final class ChartWriter {
 
   private static void save(Path png, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
     AtomicFiles.write(png, tmp -> {
-      BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
       // BitmapEncoder appends ".png" when the name lacks it
       Path written = tmp.resolveSibling(tmp.getFileName() + ".png");
-      if (java.nio.file.Files.exists(written)) java.nio.file.Files.move(written, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      try {
+        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+        if (java.nio.file.Files.exists(written)) java.nio.file.Files.move(written, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        java.nio.file.Files.deleteIfExists(written); // a failed chart leaves no stray file
+      }
     });
   }
 

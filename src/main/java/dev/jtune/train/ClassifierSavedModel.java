@@ -1,6 +1,6 @@
 package dev.jtune.train;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import dev.jtune.eval.JsonFiles;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;

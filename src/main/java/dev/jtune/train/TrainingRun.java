@@ -4,7 +4,7 @@ import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import dev.jtune.eval.ChartWriter;
 import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.eval.EvaluationReport;
