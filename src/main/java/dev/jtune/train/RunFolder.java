@@ -85,7 +85,7 @@ final class RunFolder {
       return new RunFolder(dir, Start.FRESH, null);
     }
     if (!Files.isDirectory(abs)) throw new JtuneException(dir + ": exists and is not a folder; choose another --out");
-    TempSiblings.removeStaleTree(abs);
+    TempSiblings.removeStale(abs); // e.g. a config.json a killed run was writing: the folder may be empty after all
     if (isEmpty(abs)) {
       if (resume) throw new JtuneException(dir + ": no run to resume (the folder is empty); drop --resume to start a new run");
       return new RunFolder(dir, Start.FRESH, null);
@@ -97,6 +97,7 @@ final class RunFolder {
         throw new JtuneException(dir + ": holds " + (m.artifactKind() == null ? "'" + m.kind() + "'" : m.artifactKind().description())
             + " written by jtune, not a training run; choose another --out");
       }
+      TempSiblings.removeStaleTree(abs); // checkpoints, reports or model/ a killed run was writing
       if (resume) {
         Optional<String> changed = m.complete() ? m.difference(abs, true) : Optional.empty();
         if (changed.isPresent() && !force) {
@@ -119,6 +120,7 @@ final class RunFolder {
       run.refuseUserFilesNamedLikeOutputs();
       return run;
     }
+    TempSiblings.removeStale(abs.resolve(CHECKPOINT_DIR));
     Optional<String> notRun = notAnUnrecordedRun(abs);
     if (notRun.isPresent()) {
       throw new JtuneException(dir + ": folder exists and was not written by jtune (" + notRun.get() + "); choose another --out"

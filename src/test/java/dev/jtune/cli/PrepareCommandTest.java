@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.io.CliRun;
+import dev.jtune.io.KilledProcess;
 import dev.jtune.io.UserFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -213,10 +214,8 @@ class PrepareCommandTest {
   @Test
   void theTemporaryFolderOfAKilledPrepareIsRemovedByTheNextOne() throws Exception {
     Path in = tenRows();
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
     // what a kill -9 during the write leaves: a half-written hidden sibling named after the dead process
-    Path stale = Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + gone.pid() + "-k1lled00"));
+    Path stale = Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + KilledProcess.pid() + "-k1lled00"));
     Files.writeString(stale.resolve("train.csv"), "text,label\nhalf");
     prepareInto(in, dir.resolve("ds")).assertOk();
     assertFalse(Files.exists(stale));

@@ -154,7 +154,7 @@ class OutputFolderTest {
 
   @Test
   void aTemporaryFolderOfAKilledRunIsRemovedByTheNextClaim() throws Exception {
-    long dead = TempSiblingsTest.deadPid();
+    long dead = KilledProcess.pid();
     Path stale = Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + dead + "-abcdefgh"));
     Files.writeString(stale.resolve("train.csv"), "half written");
     Path live = Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + ProcessHandle.current().pid() + "-abcdefgh"));

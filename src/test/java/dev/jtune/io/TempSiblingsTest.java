@@ -17,15 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TempSiblingsTest {
   @TempDir Path dir;
 
-  /** The id of a process that has ended. */
-  static long deadPid() throws Exception {
-    Process p = new ProcessBuilder("true").start();
-    p.waitFor();
-    long pid = p.pid();
-    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-    return pid;
-  }
-
   private List<String> names() throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -45,7 +36,7 @@ class TempSiblingsTest {
 
   @Test
   void staleTemporariesOfDeadProcessesAreRemovedLiveOnesAndOtherEntriesKept() throws Exception {
-    long dead = deadPid();
+    long dead = KilledProcess.pid();
     long live = ProcessHandle.current().pid();
     Path staleDir = Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + dead + "-abcdefgh/sub"));
     Files.writeString(staleDir.resolve("train.csv"), "text,label\n");
@@ -63,7 +54,7 @@ class TempSiblingsTest {
 
   @Test
   void aStaleOldFolderWhoseReplacementArrivedHandsTheUsersEntriesToIt() throws Exception {
-    long dead = deadPid();
+    long dead = KilledProcess.pid();
     Path target = Files.createDirectories(dir.resolve("ds"));
     Files.writeString(target.resolve("train.csv"), "new");
     Path old = Files.createDirectories(dir.resolve(".ds.jtune-old-" + dead + "-abcdefgh"));
@@ -81,7 +72,7 @@ class TempSiblingsTest {
 
   @Test
   void aStaleOldFolderWhoseReplacementNeverArrivedGoesBackIntoPlace() throws Exception {
-    long dead = deadPid();
+    long dead = KilledProcess.pid();
     Path old = Files.createDirectories(dir.resolve(".ds.jtune-old-" + dead + "-abcdefgh"));
     Files.writeString(old.resolve("train.csv"), "old");
     Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + dead + "-abcdefgh"));

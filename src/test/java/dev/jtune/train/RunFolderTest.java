@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.JtuneException;
+import dev.jtune.io.KilledProcess;
 import dev.jtune.io.Manifest;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.UserFiles;
@@ -142,5 +143,25 @@ class RunFolderTest {
     user = UserFiles.inside(r).and(UserFiles.existing(r.resolve("config.json")));
     assertTrue(refusal(r, true, false).contains("(sub is not part of a run)"));
     user.assertUnchanged();
+  }
+
+  @Test
+  void temporariesOfAKilledRunAreRemovedBeforeTheFolderIsJudged() throws Exception {
+    long dead = KilledProcess.pid();
+    // killed while writing config.json: the folder holds nothing but that temporary
+    Path first = Files.createDirectories(dir.resolve("first"));
+    Path config = Files.writeString(first.resolve(".config.json.jtune-tmp-" + dead + "-abcdefgh"), "{");
+    assertFalse(claim(first, false, false).resuming());
+    assertFalse(Files.exists(config));
+
+    // killed while writing a checkpoint and while replacing model/
+    Path r = run(dir.resolve("r"), false);
+    Path ckpt = Files.writeString(r.resolve("checkpoints/.last.ckpt.jtune-tmp-" + dead + "-abcdefgh"), "half");
+    Path model = Files.createDirectories(r.resolve(".model.jtune-tmp-" + dead + "-abcdefgh/variables"));
+    Path live = Files.writeString(r.resolve("checkpoints/.best.ckpt.jtune-tmp-" + ProcessHandle.current().pid() + "-abcdefgh"), "busy");
+    assertTrue(claim(r, true, false).resuming());
+    assertFalse(Files.exists(ckpt));
+    assertFalse(Files.exists(model.getParent()));
+    assertTrue(Files.exists(live), "a running process's temporary is kept");
   }
 }
