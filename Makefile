@@ -97,8 +97,8 @@ $(LITERT): tools/litert/package.json tools/litert/package-lock.json
 
 # make export: the trained run of MODEL/DATA (trained first if needed) -> exports/<run name>/<version>/.
 # Re-exported only when the run's model is newer than the last export; `jtune export` itself always
-# publishes a new version.
-EXPORT_STAMP := $(RUN)/.exported
+# publishes a new version. The stamp lives beside the run folder, which holds only what jtune wrote.
+EXPORT_STAMP := $(dir $(RUN)).$(notdir $(RUN)).exported
 
 export: $(EXPORT_STAMP)
 

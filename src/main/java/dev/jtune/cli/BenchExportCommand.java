@@ -2,9 +2,13 @@ package dev.jtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFile;
+import dev.jtune.io.ProtectedPaths;
 import dev.jtune.export.ExportBenchmark;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,16 +40,22 @@ public final class BenchExportCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "32", description = "Batch size of the batch pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--out", description = "Also write the JSON report to this file.")
+  @Option(names = "--out", description = "Also write the JSON report to this file. An existing file is replaced only when "
+      + "jtune wrote it (recorded in a hidden .<name>.jtune-manifest.json beside it) and it is unchanged.")
   Path out;
+
+  @Option(names = "--force", description = "Replace the --out report jtune wrote even if it was changed since.")
+  boolean force;
 
   @Override
   public Integer call() throws Exception {
+    // checked before the benchmark runs: a refused --out costs nothing
+    OutputFile report = out == null ? null : OutputFile.claim(out, ArtifactKind.BENCH_REPORT, ProtectedPaths.of(model, data), force, "--out");
     var result = ExportBenchmark.run(new ExportBenchmark.Config(model, data, split, limit, batchSize), spec.commandLine().getErr());
     String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
     PrintWriter o = spec.commandLine().getOut();
     o.println(json);
-    if (out != null) AtomicFiles.writeString(out, json + "\n");
+    if (report != null) report.write(tmp -> Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));
     return 0;
   }
 }

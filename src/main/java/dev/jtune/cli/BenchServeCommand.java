@@ -1,9 +1,13 @@
 package dev.jtune.cli;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFile;
+import dev.jtune.io.ProtectedPaths;
 import dev.jtune.serve.BatchingConfig;
 import dev.jtune.serve.ServeBenchmark;
 import dev.jtune.serve.TfServingJson;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,19 +48,28 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--rss-rows", defaultValue = "100000", description = "Rows scored by jtune score for peak RSS; 0 skips it (default: ${DEFAULT-VALUE}).")
   int rssRows;
 
-  @Option(names = "--work-dir", defaultValue = "target/bench", description = "Scratch folder (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--work-dir", defaultValue = "target/bench", description = "Scratch folder: only hidden .*.jtune-tmp-* "
+      + "folders of this run are made and removed in it (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
-  @Option(names = "--out", description = "Also write the JSON report to this file.")
+  @Option(names = "--out", description = "Also write the JSON report to this file. An existing file is replaced only when "
+      + "jtune wrote it (recorded in a hidden .<name>.jtune-manifest.json beside it) and it is unchanged.")
   Path out;
+
+  @Option(names = "--force", description = "Replace the --out report jtune wrote even if it was changed since.")
+  boolean force;
 
   @Override
   public Integer call() throws Exception {
+    // checked before the benchmark runs: a refused --out or --work-dir costs nothing
+    ProtectedPaths inputs = ProtectedPaths.of(model, data);
+    OutputFile report = out == null ? null : OutputFile.claim(out, ArtifactKind.BENCH_REPORT, inputs, force, "--out");
+    ServeBenchmark.checkWorkDir(workDir, inputs);
     BatchingConfig batching = new BatchingConfig(maxBatchSize, batchTimeoutMicros, numBatchThreads, 1_000, false);
     var config = new ServeBenchmark.Config(model, data, textCol, clients, requests, batching, rssRows, workDir);
     String json = TfServingJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new ServeBenchmark(config, System.err).run());
     System.out.println(json);
-    if (out != null) AtomicFiles.writeString(out, json + "\n");
+    if (report != null) report.write(tmp -> Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));
     return 0;
   }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Evaluate the classifier of a training run on the test split of a prepared dataset or on any labeled CSV.",
-      "Writes runs/<run>/evaluation-<name>.json and .md (accuracy, per-class precision/recall/F1, macro-F1, confusion matrix)."
+      "Writes runs/<run>/evaluation-<name>.json and .md (accuracy, per-class precision/recall/F1, macro-F1, confusion matrix)",
+      "and records them in the run's .jtune-manifest.json; a file of that name jtune did not write is never replaced."
     })
 public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--run", required = true, description = "Run folder written by jtune train (uses its model/).")
@@ -43,11 +44,15 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--force", description = "Replace this evaluation's reports even if they were changed since jtune wrote them.")
+  boolean force;
+
   @Override
   public Integer call() {
     Evaluation.Request req = source != null && source.csv != null
         ? Evaluation.Request.csv(run, source.csv, textCol, labelCol, batchSize)
         : Evaluation.Request.dataset(run, source == null ? null : source.data, split, batchSize);
+    req = req.withForce(force);
     Evaluation.Result r = Evaluation.run(req);
     System.out.printf(Locale.ROOT, "%s: %d examples  accuracy %.4f  macro-F1 %.4f%n", r.report().data(),
         r.report().metrics().examples(), r.report().metrics().accuracy(), r.report().metrics().macroF1());

@@ -30,8 +30,12 @@ public final class ExportCommand implements Callable<Integer> {
       description = "Artifacts, any comma-separated subset of savedmodel, tflite, onnx (default: ${DEFAULT-VALUE}).")
   String format;
 
-  @Option(names = "--out", defaultValue = "exports", description = "Model base folder (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--out", defaultValue = "exports", description = "Model base folder (default: ${DEFAULT-VALUE}). A new version "
+      + "folder is added under <out>/<name>/, which must be absent, empty or hold only version folders; nothing is replaced.")
   Path out;
+
+  @Option(names = "--force", description = "Also add the version when <out>/<name> holds other entries than version folders (they are kept).")
+  boolean force;
 
   @Option(names = "--name", description = "Model name, the folder under --out (default: the run folder's name).")
   String name;
@@ -68,7 +72,7 @@ public final class ExportCommand implements Callable<Integer> {
     Set<TflitePrecision> variants = EnumSet.noneOf(TflitePrecision.class);
     tfliteVariants.forEach(v -> variants.add(TflitePrecision.parse(v)));
     ExportConfig config = new ExportConfig(run, out, ExportFormat.parseList(format), name,
-        ExportConfig.SavedModelPrecision.parse(precision), variants, tfliteSeqLen, data, split, limit, !noParity, batchSize);
+        ExportConfig.SavedModelPrecision.parse(precision), variants, tfliteSeqLen, data, split, limit, !noParity, batchSize, force);
     ModelExporter.Result result = ModelExporter.export(config, spec.commandLine().getErr());
     spec.commandLine().getOut().print(result.report().toTable());
     spec.commandLine().getOut().println("wrote " + result.versionDir());

@@ -1,5 +1,8 @@
 package dev.jtune.cli;
 
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFolder;
+import dev.jtune.io.ProtectedPaths;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.EncoderSavedModel;
 import dev.jtune.model.OnnxEncoderImport;
@@ -20,13 +23,20 @@ public final class ImportCommand implements Callable<Integer> {
   @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "The model's Hugging Face tokenizer.json.")
   Path tokenizer;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder, e.g. savedmodels/all-minilm-l6-v2 (replaced if it exists).")
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder, e.g. savedmodels/all-minilm-l6-v2, "
+      + "written atomically. An existing folder is replaced only when it is an encoder jtune wrote and holds nothing else; "
+      + "others are refused.")
   Path out;
+
+  @Option(names = "--force", description = "Replace the jtune encoder in --out even if it was changed (files you added to it are kept).")
+  boolean force;
 
   @Override
   public Integer call() throws Exception {
+    // checked before the ONNX file is read: a refused --out costs nothing
+    OutputFolder target = OutputFolder.claim(out, ArtifactKind.ENCODER, ProtectedPaths.of(onnx, tokenizer), force, "--out");
     PretrainedEncoder encoder = OnnxEncoderImport.read(onnx);
-    EncoderSavedModel.write(out, encoder, tokenizer);
+    EncoderSavedModel.write(target, encoder, tokenizer);
     BertConfig c = encoder.config();
     System.out.printf("imported %s -> %s: %d layers, hidden %d, %d heads, %.1fM parameters, pooled_output = %s%n",
         onnx, out, c.numHiddenLayers(), c.hiddenSize(), c.numAttentionHeads(), c.parameterCount() / 1e6,

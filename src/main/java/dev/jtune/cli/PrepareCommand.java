@@ -11,6 +11,9 @@ import dev.jtune.data.source.DelimitedSource;
 import dev.jtune.data.source.JsonlSource;
 import dev.jtune.data.source.SotuSource;
 import dev.jtune.data.source.SpamAssassinSource;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFolder;
+import dev.jtune.io.ProtectedPaths;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -48,8 +51,12 @@ public final class PrepareCommand implements Runnable {
   static final class CommonOptions {
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (written atomically; a previous dataset there is replaced).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder, written atomically. An existing "
+        + "folder is replaced only when it is a dataset jtune wrote and holds nothing else; others are refused.")
     Path out;
+
+    @Option(names = "--force", description = "Replace the jtune dataset in --out even if it was changed (files you added to it are kept).")
+    boolean force;
 
     @Option(names = "--lowercase", description = "Lowercase all text (default: keep case).")
     boolean lowercase;
@@ -91,9 +98,12 @@ public final class PrepareCommand implements Runnable {
       }
     }
 
-    void prepare(TextSource source, int defaultMinWords) {
+    void prepare(TextSource source, int defaultMinWords, Path in) {
       long start = System.nanoTime();
-      PrepareReport report = new DatasetPreparer(config(source, defaultMinWords)).prepare();
+      PrepareConfig config = config(source, defaultMinWords);
+      // checked before the input is read: a refused --out costs nothing
+      OutputFolder target = OutputFolder.claim(out, ArtifactKind.DATASET, ProtectedPaths.of(in), force, "--out");
+      PrepareReport report = new DatasetPreparer(config).prepare(target);
       var outStream = spec.commandLine().getOut();
       outStream.print(report.table());
       outStream.printf("wrote %s in %.1f s%n", out, (System.nanoTime() - start) / 1e9);
@@ -136,7 +146,7 @@ public final class PrepareCommand implements Runnable {
 
     @Override
     public void run() {
-      common.prepare(DelimitedSource.csv(columns.in, columns.textCol, columns.labelCol, columns.groupCol), 0);
+      common.prepare(DelimitedSource.csv(columns.in, columns.textCol, columns.labelCol, columns.groupCol), 0, columns.in);
     }
   }
 
@@ -148,7 +158,7 @@ public final class PrepareCommand implements Runnable {
 
     @Override
     public void run() {
-      common.prepare(DelimitedSource.tsv(columns.in, columns.textCol, columns.labelCol, columns.groupCol), 0);
+      common.prepare(DelimitedSource.tsv(columns.in, columns.textCol, columns.labelCol, columns.groupCol), 0, columns.in);
     }
   }
 
@@ -160,7 +170,7 @@ public final class PrepareCommand implements Runnable {
 
     @Override
     public void run() {
-      common.prepare(new JsonlSource(columns.in, columns.textCol, columns.labelCol, columns.groupCol), 0);
+      common.prepare(new JsonlSource(columns.in, columns.textCol, columns.labelCol, columns.groupCol), 0, columns.in);
     }
   }
 
@@ -174,7 +184,7 @@ public final class PrepareCommand implements Runnable {
 
     @Override
     public void run() {
-      common.prepare(new SpamAssassinSource(in), 0);
+      common.prepare(new SpamAssassinSource(in), 0, in);
     }
   }
 
@@ -190,7 +200,7 @@ public final class PrepareCommand implements Runnable {
 
     @Override
     public void run() {
-      common.prepare(new SotuSource(in), MIN_WORDS);
+      common.prepare(new SotuSource(in), MIN_WORDS, in);
     }
   }
 }

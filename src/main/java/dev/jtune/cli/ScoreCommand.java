@@ -23,11 +23,15 @@ public final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--in", required = true, description = "Input CSV with a header line.")
   Path in;
 
-  @Option(names = "--out", required = true, description = "Predictions CSV (written atomically).")
+  @Option(names = "--out", required = true, description = "Predictions CSV, written atomically. An existing file is replaced "
+      + "only when jtune wrote it (recorded in a hidden .<name>.jtune-manifest.json beside it) and it is unchanged.")
   Path out;
 
-  @Option(names = "--rejects", description = "Rejected rows CSV (line, reason, record). Default: <out>.rejects.csv.")
+  @Option(names = "--rejects", description = "Rejected rows CSV (line, reason, record), same rules as --out. Default: <out>.rejects.csv.")
   Path rejects;
+
+  @Option(names = "--force", description = "Replace predictions and rejects files jtune wrote even if they were changed since.")
+  boolean force;
 
   @Option(names = "--text-col", defaultValue = "text", description = "Column holding the text (default: ${DEFAULT-VALUE}).")
   String textCol;
@@ -50,7 +54,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ScoreConfig config = new ScoreConfig(model, in, out, rejects, textCol, backend, onnx, batchSize, threads, !noProgress);
+    ScoreConfig config = new ScoreConfig(model, in, out, rejects, textCol, backend, onnx, batchSize, threads, !noProgress, force);
     ScoreReport r = new BatchScorer(config).run();
     System.out.printf(
         "scored %d of %d rows in %.1f s (%.0f rows/s) -> %s%n", r.scored(), r.rows(), r.seconds(), r.rowsPerSecond(), r.out());

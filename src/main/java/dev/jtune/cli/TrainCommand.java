@@ -1,5 +1,6 @@
 package dev.jtune.cli;
 
+import dev.jtune.io.ProtectedPaths;
 import dev.jtune.train.TrainingConfig;
 import dev.jtune.train.TrainingRun;
 import java.nio.file.Path;
@@ -27,13 +28,17 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", description = "Prepared dataset folder (default: datasets/spamassassin).")
   String data;
 
-  @Option(names = "--out", description = "Run folder to create (default: runs/<model>-<data>).")
+  @Option(names = "--out", description = "Run folder to create (default: runs/<model>-<data>). Must be absent or empty; "
+      + "never the current folder, its parents or a folder holding an input.")
   Path out;
+
+  @Option(names = "--force", description = "Replace the finished jtune run in --out (files you added to it are kept).")
+  boolean force;
 
   @Option(names = "--config", description = "JSON training config; its fields are those of --list-options.")
   Path config;
 
-  @Option(names = "--resume", description = "Continue the interrupted run in --out from its last checkpoint.")
+  @Option(names = "--resume", description = "Continue the interrupted run in --out from its last checkpoint (the folder must hold a jtune run).")
   boolean resume;
 
   @Option(names = "--init-from", paramLabel = "RUN", description = "Start from the trained classifier of a finished run (its encoder and head weights).")
@@ -140,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
     o.putAll(set);
     TrainingConfig c = TrainingConfig.resolve(config, o);
     Path run = out != null ? out : Path.of("runs", Path.of(c.model()).getFileName() + "-" + Path.of(c.data()).getFileName());
-    TrainingRun.Summary s = TrainingRun.run(c, run, resume, !noProgress);
+    TrainingRun.Summary s = TrainingRun.run(c, run, resume, force, !noProgress, ProtectedPaths.of(config));
     System.out.printf(Locale.ROOT, "validation (best): accuracy %.4f  macro-F1 %.4f%n", s.validation().accuracy(), s.validation().macroF1());
     System.out.printf(Locale.ROOT, "test:              accuracy %.4f  macro-F1 %.4f%n", s.test().accuracy(), s.test().macroF1());
     System.out.println("run folder: " + run + " (report.md, metrics.json, model/)");

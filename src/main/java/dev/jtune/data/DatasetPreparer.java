@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jtune.data.clean.CleaningConfig;
 import dev.jtune.data.clean.LengthCap;
 import dev.jtune.data.clean.TextCleaner;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFolder;
+import dev.jtune.io.ProtectedPaths;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -29,8 +32,8 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * Turns a {@link TextSource} into a prepared dataset folder: cleans every text, drops empty,
  * too-short and duplicate texts (counting each by reason), builds the sorted label vocabulary,
- * splits by label and group, and writes {@code train/val/test.csv}, {@code labels.txt} and
- * {@code prepare-report.json} atomically. Same input and seed give byte-identical files.
+ * splits by label and group, and writes {@code train/val/test.csv}, {@code labels.txt},
+ * {@code prepare-report.json} and the manifest atomically ({@link OutputFolder}). Same input and seed give byte-identical files.
  */
 public final class DatasetPreparer {
   public static final String REPORT_FILE = "prepare-report.json";
@@ -47,8 +50,17 @@ public final class DatasetPreparer {
     this.config = config;
   }
 
-  /** Reads, cleans, splits and writes; returns the report that was written. */
+  /**
+   * Reads, cleans, splits and writes to {@code config.out()}, which may hold a previous dataset only
+   * when it is exactly what jtune wrote there; returns the report that was written.
+   */
   public PrepareReport prepare() {
+    return prepare(OutputFolder.claim(config.out(), ArtifactKind.DATASET, ProtectedPaths.of(Path.of(config.source().input())),
+        false, "--out"));
+  }
+
+  /** Reads, cleans, splits and writes to {@code out}, claimed (checked) before; returns the report that was written. */
+  public PrepareReport prepare(OutputFolder out) {
     Collected collected = clean(read());
     List<Row> rows = collected.rows;
     List<String> labels = new ArrayList<>(new TreeSet<>(rows.stream().map(Row::label).toList()));
@@ -70,7 +82,7 @@ public final class DatasetPreparer {
 
     PrepareReport report = report(collected, labels, bySplit);
     boolean withGroups = rows.stream().anyMatch(r -> r.group != null);
-    AtomicFolder.write(config.out(), REPORT_FILE, dir -> {
+    out.write(dir -> {
       for (Split s : Split.values()) writeCsv(dir.resolve(s.fileName()), bySplit.get(s), withGroups);
       Files.write(dir.resolve(LABELS_FILE), (String.join("\n", labels) + "\n").getBytes(StandardCharsets.UTF_8));
       Files.write(dir.resolve(REPORT_FILE), REPORT_JSON.writeValueAsBytes(report));

@@ -1,6 +1,6 @@
 package dev.jtune.eval;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;

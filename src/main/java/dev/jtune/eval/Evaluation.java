@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.FolderAdditions;
+import dev.jtune.io.ProtectedPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,13 +19,18 @@ import java.util.Map;
  */
 public final class Evaluation {
   /** What to evaluate: the run, and either a dataset split or a CSV with its column names. */
-  public record Request(Path run, Path dataset, String split, Path csv, String textCol, String labelCol, int batchSize) {
+  public record Request(Path run, Path dataset, String split, Path csv, String textCol, String labelCol, int batchSize, boolean force) {
     public static Request dataset(Path run, Path dataset, String split, int batchSize) {
-      return new Request(run, dataset, split, null, null, null, batchSize);
+      return new Request(run, dataset, split, null, null, null, batchSize, false);
     }
 
     public static Request csv(Path run, Path csv, String textCol, String labelCol, int batchSize) {
-      return new Request(run, null, null, csv, textCol, labelCol, batchSize);
+      return new Request(run, null, null, csv, textCol, labelCol, batchSize, false);
+    }
+
+    /** The same request; with {@code replace}, reports jtune wrote but that were changed since are replaced too. */
+    public Request withForce(boolean replace) {
+      return new Request(run, dataset, split, csv, textCol, labelCol, batchSize, replace);
     }
   }
 
@@ -36,15 +44,19 @@ public final class Evaluation {
     if (!Files.isDirectory(modelDir)) {
       throw new JtuneException(req.run() + ": no model/ folder; pass a run folder written by jtune train");
     }
+    // what is read and written is settled before the model is loaded: a refused report costs nothing
+    Path dataset = req.csv() != null ? null : req.dataset() != null ? req.dataset() : datasetOfRun(req.run());
+    String name = req.csv() != null ? stem(req.csv().getFileName().toString()) : dataset.getFileName() + "-" + req.split();
+    String json = "evaluation-" + name + ".json", md = "evaluation-" + name + ".md", png = "evaluation-" + name + "-confusion.png";
+    FolderAdditions reports = FolderAdditions.claim(req.run(), ArtifactKind.RUN, List.of(json, md, png),
+        ProtectedPaths.of(dataset, req.csv()), req.force());
     try (SavedModelClassifier classifier = SavedModelClassifier.load(modelDir)) {
       List<LabeledText> rows;
-      String dataName, name;
+      String dataName;
       if (req.csv() != null) {
         rows = PreparedDataset.readLabeledCsv(req.csv(), classifier.labels(), req.textCol(), req.labelCol());
         dataName = req.csv().toString();
-        name = stem(req.csv().getFileName().toString());
       } else {
-        Path dataset = req.dataset() != null ? req.dataset() : datasetOfRun(req.run());
         PreparedDataset data = PreparedDataset.load(dataset);
         if (!data.labels().equals(classifier.labels())) {
           throw new JtuneException(dataset.resolve("labels.txt") + ": labels " + data.labels() + " differ from the model's "
@@ -52,19 +64,16 @@ public final class Evaluation {
         }
         rows = data.split(req.split());
         dataName = dataset + " (" + req.split() + ")";
-        name = dataset.getFileName() + "-" + req.split();
       }
       if (rows.isEmpty()) throw new JtuneException(dataName + ": no labeled rows to evaluate");
       ClassificationMetrics m = classifier.evaluate(rows.stream().map(LabeledText::text).toList(),
           rows.stream().mapToInt(LabeledText::label).toArray(), req.batchSize());
       EvaluationReport report = new EvaluationReport(modelDir.toString(), dataName, name, m, Map.of());
-      Path json = req.run().resolve("evaluation-" + name + ".json");
-      Path md = req.run().resolve("evaluation-" + name + ".md");
-      report.writeJson(json);
-      report.writeMarkdown(md);
-      ChartWriter.confusionHeatmap(req.run().resolve("evaluation-" + name + "-confusion.png"), "Confusion matrix: " + name,
-          m.labels(), m.confusion());
-      return new Result(report, json, md);
+      report.writeJson(reports.file(json));
+      report.writeMarkdown(reports.file(md));
+      ChartWriter.confusionHeatmap(reports.file(png), "Confusion matrix: " + name, m.labels(), m.confusion());
+      reports.record();
+      return new Result(report, reports.file(json), reports.file(md));
     }
   }
 

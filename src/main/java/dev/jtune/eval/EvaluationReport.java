@@ -1,6 +1,6 @@
 package dev.jtune.eval;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

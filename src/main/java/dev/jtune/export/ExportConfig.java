@@ -21,6 +21,7 @@ import java.util.Set;
  * @param parityLimit score at most this many examples (0 = the whole split)
  * @param parity false skips the parity check (sizes only)
  * @param batchSize batch size of the batch-latency measurement
+ * @param force also add a version to a model folder that holds other entries than version folders
  */
 public record ExportConfig(
     Path runDir,
@@ -34,7 +35,8 @@ public record ExportConfig(
     String split,
     int parityLimit,
     boolean parity,
-    int batchSize) {
+    int batchSize,
+    boolean force) {
 
   /** Number formats of the SavedModel's weights and matrix products. */
   public enum SavedModelPrecision {
@@ -65,21 +67,31 @@ public record ExportConfig(
     if (batchSize < 1) throw new JtuneException("--batch-size must be >= 1, got " + batchSize);
   }
 
+  /** Without {@code force}. */
+  public ExportConfig(Path runDir, Path outDir, Set<ExportFormat> formats, String modelName, SavedModelPrecision savedModelPrecision,
+      Set<TflitePrecision> tfliteVariants, int tfliteSeqLen, Path data, String split, int parityLimit, boolean parity, int batchSize) {
+    this(runDir, outDir, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize, false);
+  }
+
   public ExportConfig withOut(Path newOut) {
-    return new ExportConfig(runDir, newOut, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize);
+    return new ExportConfig(runDir, newOut, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize, force);
   }
 
   /** The same config with {@code list} (e.g. "savedmodel,onnx") as formats. */
   public ExportConfig withFormats(String list) {
-    return new ExportConfig(runDir, outDir, ExportFormat.parseList(list), modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize);
+    return new ExportConfig(runDir, outDir, ExportFormat.parseList(list), modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize, force);
   }
 
   public ExportConfig withParity(boolean check) {
-    return new ExportConfig(runDir, outDir, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, check, batchSize);
+    return new ExportConfig(runDir, outDir, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, check, batchSize, force);
   }
 
   public ExportConfig withPrecision(SavedModelPrecision p) {
-    return new ExportConfig(runDir, outDir, formats, modelName, p, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize);
+    return new ExportConfig(runDir, outDir, formats, modelName, p, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize, force);
+  }
+
+  public ExportConfig withForce(boolean add) {
+    return new ExportConfig(runDir, outDir, formats, modelName, savedModelPrecision, tfliteVariants, tfliteSeqLen, data, split, parityLimit, parity, batchSize, add);
   }
 
   /** Defaults for everything but the run folder. */

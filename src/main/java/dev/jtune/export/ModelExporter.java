@@ -13,6 +13,7 @@ import dev.jtune.export.ir.InferenceIr;
 import dev.jtune.export.onnx.OnnxWriter;
 import dev.jtune.export.tflite.TflitePrecision;
 import dev.jtune.export.tflite.TfliteWriter;
+import dev.jtune.io.ProtectedPaths;
 import dev.jtune.train.TrainedRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,8 +35,9 @@ import org.tensorflow.SavedModelBundle;
  * Turns a finished run into deployment artifacts: builds the clean inference graph, lowers it
  * for ONNX (dynamic axes) and TFLite (fixed [1, seq] inputs), writes every requested artifact into
  * a staging folder, checks each one in its own runtime against the training graph on the parity
- * set, writes {@code export-report.json} and only then publishes the folder as the next version.
- * Any failure leaves no version behind.
+ * set, writes {@code export-report.json} and only then publishes the folder as the next version
+ * ({@link ExportLayout}: the model folder is checked before any work starts). Any failure leaves
+ * no version behind.
  */
 public final class ModelExporter {
   /** Where the export went and what the parity check found. */
@@ -67,6 +69,7 @@ public final class ModelExporter {
   private Result run() throws IOException {
     TrainedRun run = TrainedRun.load(config.runDir());
     ExportLayout layout = new ExportLayout(config.outDir(), config.modelName() != null ? config.modelName() : run.name());
+    layout.claim(ProtectedPaths.of(config.runDir(), config.data()), config.force());
     int seqLen = config.tfliteSeqLen() > 0 ? config.tfliteSeqLen() : run.classifier().maxSeqLen();
     if (seqLen < run.classifier().maxSeqLen() || seqLen > run.config().maxPositionEmbeddings()) {
       throw new JtuneException("--tflite-seq-len " + seqLen + " must be between the run's max_seq_len " + run.classifier().maxSeqLen()
@@ -96,7 +99,7 @@ public final class ModelExporter {
       }
 
       long version = layout.nextVersion();
-      Path staged = layout.stage();
+      Path staged = layout.stage(version);
       try {
         if (config.formats().contains(ExportFormat.SAVEDMODEL)) writeSavedModel(run, model, staged);
         for (var f : files.entrySet()) Files.write(staged.resolve(f.getKey()), f.getValue());

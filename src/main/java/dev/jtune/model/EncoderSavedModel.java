@@ -1,7 +1,9 @@
 package dev.jtune.model;
 
 import dev.jtune.JtuneException;
-import dev.jtune.data.AtomicFolder;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFolder;
+import dev.jtune.io.ProtectedPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,11 +61,19 @@ public final class EncoderSavedModel {
 
   /**
    * Writes {@code encoder} as a SavedModel folder at {@code dir} with {@code tokenizerJson} as its
-   * tokenizer asset. Built in a temporary sibling folder and renamed into place, replacing an older
-   * folder only once the new one is complete.
+   * tokenizer asset; {@code dir} may hold a previous encoder only when it is exactly what jtune
+   * wrote there ({@link OutputFolder}).
    */
   public static void write(Path dir, PretrainedEncoder encoder, Path tokenizerJson) throws IOException {
-    AtomicFolder.replace(dir, tmp -> {
+    write(OutputFolder.claim(dir, ArtifactKind.ENCODER, ProtectedPaths.of(tokenizerJson), false, "--out"), encoder, tokenizerJson);
+  }
+
+  /**
+   * Writes {@code encoder} into the claimed folder {@code out}: built in a temporary sibling folder
+   * and renamed into place, replacing an older encoder only once the new one is complete.
+   */
+  public static void write(OutputFolder out, PretrainedEncoder encoder, Path tokenizerJson) throws IOException {
+    out.write(tmp -> {
       TokenizerAsset.writeNormalized(tokenizerJson, tmp.resolve(TOKENIZER_ASSET), encoder.config());
       try (Graph g = new Graph()) {
         BertEncoder enc = BertEncoder.build(g, encoder.config(), BertEncoder.Options.inference());

@@ -2,14 +2,15 @@ package dev.jtune.serve;
 
 import dev.jtune.JtuneException;
 import dev.jtune.data.TokenBatch;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFile;
+import dev.jtune.io.ProtectedPaths;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,8 +29,9 @@ import org.apache.commons.csv.CSVPrinter;
  * parses and tokenizes windows of rows while the calling thread runs the model on the previous
  * window (a bounded two-window pipeline); inside a window rows are grouped by token length so that
  * batches carry little padding, and written back in input order. Every row that cannot be scored
- * goes to the rejects file with its line and reason. Both outputs are written to temporary files
- * and renamed into place at the end.
+ * goes to the rejects file with its line and reason. Both outputs are checked before scoring starts
+ * (an existing file is replaced only when jtune wrote it, see {@link OutputFile}), written to
+ * temporary files and renamed into place at the end.
  */
 public final class BatchScorer {
   /** Windows in flight between the reader and the model: bounds memory. */
@@ -50,19 +52,23 @@ public final class BatchScorer {
 
   public ScoreReport run() {
     long start = System.nanoTime();
+    // both outputs are checked before the model is loaded: a refused --out or --rejects costs nothing
+    ProtectedPaths inputs = ProtectedPaths.of(config.model(), config.in(), config.onnx());
+    OutputFile out = OutputFile.claim(config.out(), ArtifactKind.PREDICTIONS, inputs, config.force(), "--out");
+    OutputFile rejects = OutputFile.claim(config.rejects(), ArtifactKind.REJECTS, inputs, config.force(), "--rejects");
     ExportedModel model = ExportedModel.resolve(config.model());
     if (!Files.isRegularFile(config.in())) throw new JtuneException(config.in() + ": input CSV not found");
     if (config.backend() == TextClassifier.Backend.TF) {
       ServableVersion version = ServableVersion.load(model.name(), model.version(), model.dir(), config.threads());
       // closing the classifier retires the version, which closes its bundle and assets
       try (TextClassifier classifier = new SavedModelClassifier(version)) {
-        return score(model, version.classifier().orElseThrow(() -> notClassifier(model)), classifier, start);
+        return score(model, version.classifier().orElseThrow(() -> notClassifier(model)), classifier, out, rejects, start);
       }
     }
     try (ClassifierAssets assets = ClassifierAssets.find(model.dir()).orElseThrow(() -> notClassifier(model));
         TextClassifier classifier =
             new OnnxClassifier(config.onnx() != null ? config.onnx() : model.defaultOnnxFile(), config.threads())) {
-      return score(model, assets, classifier, start);
+      return score(model, assets, classifier, out, rejects, start);
     }
   }
 
@@ -71,9 +77,10 @@ public final class BatchScorer {
         model.dir() + ": not a jtune text classifier export (needs assets.extra/tokenizer.json and labels.txt)");
   }
 
-  private ScoreReport score(ExportedModel model, ClassifierAssets assets, TextClassifier classifier, long start) {
-    Path out = config.out().toAbsolutePath();
-    Path rejectsPath = config.rejects().toAbsolutePath();
+  private ScoreReport score(ExportedModel model, ClassifierAssets assets, TextClassifier classifier, OutputFile outFile,
+      OutputFile rejectsFile, long start) {
+    Path out = outFile.absolutePath();
+    Path rejectsPath = rejectsFile.absolutePath();
     Path tmpOut = null;
     Path tmpRejects = null;
     Map<String, Long> rejected = new TreeMap<>();
@@ -85,10 +92,8 @@ public final class BatchScorer {
         throw new JtuneException(
             config.in() + ": no column '" + config.textCol() + "' (columns: " + csv.header() + "); pass --text-col");
       }
-      Files.createDirectories(out.getParent());
-      Files.createDirectories(rejectsPath.getParent());
-      tmpOut = Files.createTempFile(out.getParent(), "." + out.getFileName(), ".tmp");
-      tmpRejects = Files.createTempFile(rejectsPath.getParent(), "." + rejectsPath.getFileName(), ".tmp");
+      tmpOut = outFile.newTemp();
+      tmpRejects = rejectsFile.newTemp();
       List<String> labels = assets.labels();
       BlockingQueue<Window> queue = new ArrayBlockingQueue<>(QUEUE_WINDOWS);
       Thread producer = new Thread(() -> produce(csv, textIndex, assets, queue), "score-tokenizer");
@@ -123,9 +128,11 @@ public final class BatchScorer {
         // a failed model call must not leave the reader blocked on a full queue
         producer.interrupt();
       }
-      Files.move(tmpOut, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmpRejects, rejectsPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      outFile.recheck(); // both still writable before either is replaced
+      rejectsFile.recheck();
+      outFile.commit(tmpOut);
       tmpOut = null;
+      rejectsFile.commit(tmpRejects);
       tmpRejects = null;
     } catch (IOException e) {
       throw new JtuneException(config.in() + " -> " + out + ": " + e.getMessage(), e);
@@ -133,8 +140,8 @@ public final class BatchScorer {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("scoring interrupted", e);
     } finally {
-      deleteQuietly(tmpOut);
-      deleteQuietly(tmpRejects);
+      OutputFile.discard(tmpOut);
+      OutputFile.discard(tmpRejects);
     }
     long rejectedTotal = rejected.values().stream().mapToLong(Long::longValue).sum();
     return new ScoreReport(out, rejectsPath, scored + rejectedTotal, scored, rejected, (System.nanoTime() - start) / 1e9);
@@ -235,12 +242,4 @@ public final class BatchScorer {
     return cut < 0 ? reason : reason.substring(0, cut);
   }
 
-  private static void deleteQuietly(Path p) {
-    if (p == null) return;
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

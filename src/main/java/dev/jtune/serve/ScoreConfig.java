@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param batchSize rows per model call
  * @param threads intra-op threads of the runtime, 0 for its default (all cores)
  * @param progress show a progress bar on stderr
+ * @param force replace predictions and rejects files jtune wrote even when they were changed since
  */
 public record ScoreConfig(
     Path model,
@@ -27,7 +28,8 @@ public record ScoreConfig(
     Path onnx,
     int batchSize,
     int threads,
-    boolean progress) {
+    boolean progress,
+    boolean force) {
 
   public ScoreConfig {
     Objects.requireNonNull(model, "model");
@@ -41,21 +43,28 @@ public record ScoreConfig(
       String n = out.getFileName().toString();
       rejects = out.resolveSibling((n.endsWith(".csv") ? n.substring(0, n.length() - 4) : n) + ".rejects.csv");
     }
+    if (rejects.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+      throw new dev.jtune.JtuneException(rejects + ": --rejects is the --out file; give them different paths");
+    }
   }
 
   public static ScoreConfig of(Path model, Path in, Path out) {
-    return new ScoreConfig(model, in, out, null, "text", TextClassifier.Backend.TF, null, 32, 0, false);
+    return new ScoreConfig(model, in, out, null, "text", TextClassifier.Backend.TF, null, 32, 0, false, false);
   }
 
   public ScoreConfig withBackend(TextClassifier.Backend b, Path onnxFile) {
-    return new ScoreConfig(model, in, out, rejects, textCol, b, onnxFile, batchSize, threads, progress);
+    return new ScoreConfig(model, in, out, rejects, textCol, b, onnxFile, batchSize, threads, progress, force);
   }
 
   public ScoreConfig withBatchSize(int n) {
-    return new ScoreConfig(model, in, out, rejects, textCol, backend, onnx, n, threads, progress);
+    return new ScoreConfig(model, in, out, rejects, textCol, backend, onnx, n, threads, progress, force);
+  }
+
+  public ScoreConfig withForce(boolean replace) {
+    return new ScoreConfig(model, in, out, rejects, textCol, backend, onnx, batchSize, threads, progress, replace);
   }
 
   public ScoreConfig withTextCol(String c) {
-    return new ScoreConfig(model, in, out, rejects, c, backend, onnx, batchSize, threads, progress);
+    return new ScoreConfig(model, in, out, rejects, c, backend, onnx, batchSize, threads, progress, force);
   }
 }

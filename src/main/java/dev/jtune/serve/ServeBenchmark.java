@@ -3,6 +3,9 @@ package dev.jtune.serve;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.TokenBatch;
+import dev.jtune.io.AtomicFolder;
+import dev.jtune.io.ProtectedPaths;
+import dev.jtune.io.TempSiblings;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -53,6 +56,15 @@ public final class ServeBenchmark {
   private final Config config;
   private final PrintStream log;
 
+  /**
+   * Checks the scratch folder before the benchmark starts (not an input, not inside an input
+   * folder) and removes the temporary folders killed runs left there.
+   */
+  public static void checkWorkDir(Path workDir, ProtectedPaths inputs) {
+    inputs.checkScratch(workDir, "--work-dir");
+    TempSiblings.removeStale(workDir);
+  }
+
   public ServeBenchmark(Config config, PrintStream log) {
     this.config = config;
     this.log = log;
@@ -69,7 +81,7 @@ public final class ServeBenchmark {
     double offline = offlineThroughput(model, texts);
     r.put("offline_rows_per_s", round(offline));
     Files.createDirectories(config.workDir());
-    Path base = Files.createTempDirectory(config.workDir(), "bench-base-");
+    Path base = Files.createDirectory(TempSiblings.tmpFor(config.workDir().resolve("bench-base")));
     Path link = base.resolve(model.name());
     Files.createDirectories(link);
     Files.createSymbolicLink(link.resolve(Long.toString(model.version())), model.dir());
@@ -81,9 +93,7 @@ public final class ServeBenchmark {
       r.put("ratio_batching_off_to_offline", round(off.get("requests_per_s").asDouble() / offline));
       r.put("ratio_batching_on_to_offline", round(on.get("requests_per_s").asDouble() / offline));
     } finally {
-      Files.deleteIfExists(link.resolve(Long.toString(model.version())));
-      Files.deleteIfExists(link);
-      Files.deleteIfExists(base);
+      AtomicFolder.deleteTree(base); // the version link inside is removed, not followed
     }
     if (config.rssRows() > 0) {
       ObjectNode rss = r.putObject("score_peak_rss");
@@ -203,7 +213,8 @@ public final class ServeBenchmark {
 
   /** Runs {@code jtune score} on {@code rows} rows in a child JVM and samples its peak RSS. */
   private ObjectNode scoreInChildJvm(ExportedModel model, List<String> texts, int rows) throws Exception {
-    Path dir = Files.createTempDirectory(config.workDir(), "bench-score-");
+    Files.createDirectories(config.workDir());
+    Path dir = Files.createDirectory(TempSiblings.tmpFor(config.workDir().resolve("bench-score")));
     Path in = dir.resolve("in.csv");
     try (BufferedWriter w = Files.newBufferedWriter(in, StandardCharsets.UTF_8);
         CSVPrinter p = new CSVPrinter(w, CSVFormat.RFC4180.builder().setRecordSeparator('\n').get())) {
@@ -234,10 +245,7 @@ public final class ServeBenchmark {
     r.put("seconds", round(seconds));
     r.put("rows_per_s_incl_startup", round(rows / seconds));
     log.printf("jtune score %d rows: peak RSS %.0f MB, %.1f s%n", rows, peakKb / 1024.0, seconds);
-    try (var files = Files.list(dir)) {
-      for (Path f : files.toList()) Files.deleteIfExists(f);
-    }
-    Files.deleteIfExists(dir);
+    AtomicFolder.deleteTree(dir);
     return r;
   }
 

@@ -1,7 +1,7 @@
 package dev.jtune.train;
 
 import dev.jtune.JtuneException;
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import dev.jtune.eval.JsonFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,6 +1,7 @@
 package dev.jtune.train;
 
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
+import dev.jtune.io.AtomicFolder;
 import dev.jtune.eval.JsonFiles;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
@@ -11,8 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -35,66 +34,46 @@ public final class ClassifierSavedModel {
 
   private ClassifierSavedModel() {}
 
-  /** Exports to {@code dir} (replaced atomically: built next to it, then renamed). */
+  /** Exports to {@code dir} (built next to it, then renamed into place of the previous one). */
   public static void write(Path dir, BertConfig config, EncoderWeights encoder, float[] kernel, float[] bias,
       SavedModelClassifier.Info info, Path tokenizerJson) {
-    Path parent = dir.toAbsolutePath().getParent();
-    Path tmp = parent.resolve("." + dir.getFileName() + ".tmp-" + ProcessHandle.current().pid());
     try {
-      deleteTree(tmp);
-      Files.createDirectories(parent);
-      try (Graph g = new Graph()) {
-        BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.inference());
-        Ops tf = Ops.create(g);
-        int features = info.layers() * config.hiddenSize();
-        ClassifierHead head = ClassifierHead.build(tf, ClassifierHead.pooled(enc, info.pooling(), info.layers()), features, info.numLabels(), 0);
-        Placeholder<TFloat32> kIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(features, info.numLabels())));
-        Placeholder<TFloat32> bIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(info.numLabels())));
-        var assignK = tf.assign(head.kernel(), kIn);
-        var assignB = tf.assign(head.bias(), bIn);
-        try (Session s = new Session(g)) {
-          s.initialize();
-          enc.assign(s, encoder);
-          try (TFloat32 k = TFloat32.tensorOf(Shape.of(features, info.numLabels()), DataBuffers.of(kernel, true, false));
-              TFloat32 b = TFloat32.tensorOf(Shape.of(info.numLabels()), DataBuffers.of(bias, true, false))) {
-            s.runner().feed(kIn, k).feed(bIn, b).addTarget(assignK).addTarget(assignB).run().close();
+      AtomicFolder.replaceOwned(dir, tmp -> {
+        try (Graph g = new Graph()) {
+          BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.inference());
+          Ops tf = Ops.create(g);
+          int features = info.layers() * config.hiddenSize();
+          ClassifierHead head = ClassifierHead.build(tf, ClassifierHead.pooled(enc, info.pooling(), info.layers()), features, info.numLabels(), 0);
+          Placeholder<TFloat32> kIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(features, info.numLabels())));
+          Placeholder<TFloat32> bIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(info.numLabels())));
+          var assignK = tf.assign(head.kernel(), kIn);
+          var assignB = tf.assign(head.bias(), bIn);
+          try (Session s = new Session(g)) {
+            s.initialize();
+            enc.assign(s, encoder);
+            try (TFloat32 k = TFloat32.tensorOf(Shape.of(features, info.numLabels()), DataBuffers.of(kernel, true, false));
+                TFloat32 b = TFloat32.tensorOf(Shape.of(info.numLabels()), DataBuffers.of(bias, true, false))) {
+              s.runner().feed(kIn, k).feed(bIn, b).addTarget(assignK).addTarget(assignB).run().close();
+            }
+            Signature sig = Signature.builder().key(SIGNATURE_KEY)
+                .input(BertEncoder.INPUT_WORD_IDS, enc.inputWordIds())
+                .input(BertEncoder.INPUT_MASK, enc.inputMask())
+                .input(BertEncoder.INPUT_TYPE_IDS, enc.inputTypeIds())
+                .output(ClassifierHead.LOGITS, head.logits())
+                .output(ClassifierHead.PROBABILITIES, head.probabilities())
+                .build();
+            SavedModelBundle.exporter(tmp.toString()).withSession(s).withSignature(sig).export();
           }
-          Signature sig = Signature.builder().key(SIGNATURE_KEY)
-              .input(BertEncoder.INPUT_WORD_IDS, enc.inputWordIds())
-              .input(BertEncoder.INPUT_MASK, enc.inputMask())
-              .input(BertEncoder.INPUT_TYPE_IDS, enc.inputTypeIds())
-              .output(ClassifierHead.LOGITS, head.logits())
-              .output(ClassifierHead.PROBABILITIES, head.probabilities())
-              .build();
-          SavedModelBundle.exporter(tmp.toString()).withSession(s).withSignature(sig).export();
         }
-      }
-      Path assets = tmp.resolve("assets");
-      Files.createDirectories(assets);
-      config.write(assets.resolve(BertConfig.FILE_NAME));
-      Files.copy(tokenizerJson, assets.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-      AtomicFiles.writeString(assets.resolve("labels.txt"), String.join("\n", info.labels()) + "\n");
-      JsonFiles.write(assets.resolve(SavedModelClassifier.INFO_FILE), info);
-      Path old = parent.resolve("." + dir.getFileName() + ".old-" + ProcessHandle.current().pid());
-      if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-      deleteTree(old);
+        Path assets = tmp.resolve("assets");
+        Files.createDirectories(assets);
+        config.write(assets.resolve(BertConfig.FILE_NAME));
+        Files.copy(tokenizerJson, assets.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(assets.resolve("labels.txt"), String.join("\n", info.labels()) + "\n");
+        JsonFiles.write(assets.resolve(SavedModelClassifier.INFO_FILE), info);
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot export classifier to " + dir + ": " + e.getMessage(), e);
-    } finally {
-      try {
-        deleteTree(tmp);
-      } catch (IOException ignored) {
-        // best effort: a leftover hidden temp folder does not affect the exported model
-      }
     }
   }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-    }
-  }
-
 }

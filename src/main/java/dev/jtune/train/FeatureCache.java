@@ -4,7 +4,7 @@ import dev.jtune.data.TokenBatch;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -4,7 +4,9 @@ import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
-import dev.jtune.data.AtomicFiles;
+import dev.jtune.io.AtomicFiles;
+import dev.jtune.io.ProtectedPaths;
+import dev.jtune.io.TempSiblings;
 import dev.jtune.eval.ChartWriter;
 import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.eval.EvaluationReport;
@@ -47,10 +49,11 @@ import org.tensorflow.TensorFlow;
  *             loss.png metrics.png learning_rate.png confusion_matrix.png
  *             checkpoints/      last.ckpt (resume) and best.ckpt
  *             model/            inference SavedModel + assets (the trained classifier)
+ *             .jtune-manifest.json  what the run wrote (see {@link RunFolder})
  * </pre>
  */
 public final class TrainingRun {
-  public static final String MODEL_DIR = "model";
+  public static final String MODEL_DIR = RunFolder.MODEL_DIR;
 
   /** Where the results are, and the headline numbers. */
   public record Summary(Path runDir, ClassificationMetrics validation, ClassificationMetrics test, double trainSeconds) {}
@@ -59,13 +62,24 @@ public final class TrainingRun {
 
   /** Trains per {@code config} into {@code runDir}; with {@code resume}, continues an interrupted run there. */
   public static Summary run(TrainingConfig config, Path runDir, boolean resume, boolean progress) {
+    return run(config, runDir, resume, false, progress, ProtectedPaths.of());
+  }
+
+  /**
+   * Trains per {@code config} into {@code runDir}: with {@code resume}, continues the run there;
+   * with {@code force}, replaces a finished run there (see {@link RunFolder}). Every check (run
+   * folder, encoder, dataset, labels, init_from, config against the labels) happens before the run
+   * folder is created or changed. {@code protectedPaths} holds the inputs besides those the config
+   * names (e.g. the --config file).
+   */
+  public static Summary run(TrainingConfig config, Path runDir, boolean resume, boolean force, boolean progress,
+      ProtectedPaths protectedPaths) {
     long t0 = System.nanoTime();
     Path modelDir = Path.of(config.model()), dataDir = Path.of(config.data());
-    Path configFile = runDir.resolve("config.json");
-    if (Files.exists(configFile)) {
-      if (!resume) {
-        throw new JtuneException(runDir + " already holds a run; pass --resume to continue it or choose another --out");
-      }
+    ProtectedPaths inputs = protectedPaths.with(modelDir, dataDir, config.initFrom().isEmpty() ? null : Path.of(config.initFrom()));
+    RunFolder folder = RunFolder.claim(runDir, resume, force, inputs);
+    Path configFile = runDir.resolve(RunFolder.CONFIG_FILE);
+    if (folder.resuming() && Files.exists(configFile)) {
       TrainingConfig saved = TrainingConfig.read(configFile);
       if (!saved.equals(config)) {
         throw new JtuneException(configFile + ": differs from the requested config; resume with the same options (or "
@@ -87,11 +101,14 @@ public final class TrainingRun {
     }
     PreparedDataset data = PreparedDataset.load(dataDir);
     checkSplits(data, dataDir);
+    config.requireFitsLabels(data.labels());
     TrainedRun source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
     String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
 
-    config.requireFitsLabels(data.labels());
-    AtomicFiles.writeString(configFile, config.toJson() + "\n");
+    folder.open(config); // the first write into the run folder: every check above has passed
+    // feature files a killed run was still writing (the cache folder Trainer uses)
+    TempSiblings.removeStale(config.cache().dir().isEmpty() ? runDir.toAbsolutePath().getParent().resolve(".feature-cache")
+        : Path.of(config.cache().dir()));
     EncodedSplit train, val;
     try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), config.tokens().maxSeqLen())) {
       train = encode(tok, data.split("train"));
@@ -104,6 +121,7 @@ public final class TrainingRun {
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
     Path out = runDir.resolve(MODEL_DIR);
+    folder.refuseUserFilesInModel(); // again: hours may have passed since the start
     SavedModelClassifier.Info info = new SavedModelClassifier.Info(
         config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels().size(), data.labels(), config.tokens().maxSeqLen());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
@@ -115,6 +133,7 @@ public final class TrainingRun {
           testRows.stream().mapToInt(LabeledText::label).toArray(), config.validation().batchSize());
     }
     writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
+    folder.finish();
     return new Summary(runDir, result.bestValidation(), test, trainSeconds);
   }
 

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jtune.io.CliRun;
+import dev.jtune.io.KilledProcess;
+import dev.jtune.io.UserFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -147,5 +150,75 @@ class PrepareCommandTest {
     for (String option : List.of("--in", "--out", "--lowercase", "--placeholders", "--max-chars", "--min-words", "--split", "--seed")) {
       assertTrue(help.contains(option), kind + " help lists " + option);
     }
+  }
+
+  // ---- where prepare may write (issue: data loss) ----------------------------------------------
+
+  private Path tenRows() throws Exception {
+    return write("d.csv", "text,label\n" + rows("a", "b", "a", "b", "a", "b", "a", "b", "a", "b"));
+  }
+
+  private CliRun prepareInto(Path in, Path out, String... more) {
+    return CliRun.of(Stream.concat(Stream.of("prepare", "csv", "--in", in.toString(), "--out", out.toString()), Stream.of(more))
+        .toArray(String[]::new));
+  }
+
+  @Test
+  void aFolderOfTheUsersIsRefusedAndEveryFileBesideAndInsideItStaysByteIdentical() throws Exception {
+    Path in = tenRows();
+    Path out = dir.resolve("userdir");
+    UserFiles user = UserFiles.beside(out).and(UserFiles.inside(out));
+    prepareInto(in, out).assertRefused(out + ": folder exists and was not written by jtune (no .jtune-manifest.json); "
+        + "choose another --out or empty it yourself");
+    prepareInto(in, out, "--force").assertRefused("was not written by jtune");
+    user.assertUnchanged();
+    UserFiles.assertNoTemporaries(dir);
+  }
+
+  @Test
+  void aFolderWithOnlyAnEmptyPrepareReportIsNotADataset() throws Exception {
+    Path in = tenRows();
+    Path out = dir.resolve("project");
+    UserFiles user = new UserFiles().put(out.resolve("prepare-report.json"), "{}".getBytes(StandardCharsets.UTF_8))
+        .put(out.resolve("Main.java"), "class Main {}".getBytes(StandardCharsets.UTF_8))
+        .put(out.resolve(".git/HEAD"), "ref: refs/heads/main\n".getBytes(StandardCharsets.UTF_8));
+    prepareInto(in, out, "--force").assertRefused("was not written by jtune");
+    user.assertUnchanged();
+  }
+
+  @Test
+  void rerunningReplacesItsOwnDatasetAndForceKeepsWhatTheUserAddedInside() throws Exception {
+    Path in = tenRows();
+    Path out = dir.resolve("ds");
+    prepareInto(in, out).assertOk();
+    prepareInto(in, out, "--seed", "9").assertOk();
+    UserFiles user = UserFiles.beside(out).and(UserFiles.inside(out));
+    prepareInto(in, out).assertRefused("(sub was not written by jtune); pass --force to replace it (entries you added are kept)");
+    user.assertUnchanged();
+    prepareInto(in, out, "--seed", "3", "--force").assertOk();
+    user.assertUnchanged();
+    assertTrue(Files.isRegularFile(out.resolve("train.csv")));
+    UserFiles.assertNoTemporaries(dir);
+  }
+
+  @Test
+  void theFolderHoldingTheInputIsRefusedHoweverItIsSpelled() throws Exception {
+    Path in = tenRows();
+    UserFiles user = UserFiles.existing(in);
+    prepareInto(in, dir).assertRefused(dir + ": holds the input " + in);
+    prepareInto(in, dir.resolve("sub/..")).assertRefused("holds the input " + in);
+    prepareInto(in, in).assertRefused("is the input " + in);
+    user.assertUnchanged();
+  }
+
+  @Test
+  void theTemporaryFolderOfAKilledPrepareIsRemovedByTheNextOne() throws Exception {
+    Path in = tenRows();
+    // what a kill -9 during the write leaves: a half-written hidden sibling named after the dead process
+    Path stale = Files.createDirectories(dir.resolve(".ds.jtune-tmp-" + KilledProcess.pid() + "-k1lled00"));
+    Files.writeString(stale.resolve("train.csv"), "text,label\nhalf");
+    prepareInto(in, dir.resolve("ds")).assertOk();
+    assertFalse(Files.exists(stale));
+    UserFiles.assertNoTemporaries(dir);
   }
 }

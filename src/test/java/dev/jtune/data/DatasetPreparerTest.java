@@ -12,6 +12,9 @@ import dev.jtune.JtuneException;
 import dev.jtune.data.clean.CleaningConfig;
 import dev.jtune.data.clean.Placeholder;
 import dev.jtune.data.source.DelimitedSource;
+import dev.jtune.io.ArtifactKind;
+import dev.jtune.io.OutputFolder;
+import dev.jtune.io.ProtectedPaths;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,13 +151,22 @@ class DatasetPreparerTest {
   }
 
   @Test
-  void replacesAPreviousDatasetButRefusesOtherFolders() throws Exception {
+  void replacesItsOwnDatasetButNeverWhatItDidNotWrite() throws Exception {
     Path csv = messyCsv();
     Path out = dir.resolve("out");
     prepare(csv, out, 1);
+    prepare(csv, out, 2); // its own, unchanged output: replaced
+    String seed2 = Files.readString(out.resolve("train.csv"));
     Files.writeString(out.resolve("stale.txt"), "old");
-    prepare(csv, out, 2);
-    assertFalse(Files.exists(out.resolve("stale.txt")));
+    JtuneException refused = assertThrows(JtuneException.class, () -> prepare(csv, out, 3));
+    assertTrue(refused.getMessage().contains("stale.txt was not written by jtune"), refused.getMessage());
+    assertEquals(seed2, Files.readString(out.resolve("train.csv")));
+
+    // --force: the dataset is replaced, the user's file stays
+    PrepareConfig config = new PrepareConfig(DelimitedSource.csv(csv, "text", "label", "thread"), CleaningConfig.defaults(),
+        new SplitConfig(0.8, 0.1, 0.1, 3), out);
+    new DatasetPreparer(config).prepare(OutputFolder.claim(out, ArtifactKind.DATASET, ProtectedPaths.of(csv), true, "--out"));
+    assertEquals("old", Files.readString(out.resolve("stale.txt")));
 
     Path precious = Files.createDirectories(dir.resolve("precious"));
     Files.writeString(precious.resolve("thesis.tex"), "keep me", StandardCharsets.UTF_8);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.jtune.JtuneException;
 import dev.jtune.cli.Main;
 import dev.jtune.export.ir.GraphLowering;
+import dev.jtune.io.CliRun;
+import dev.jtune.io.UserFiles;
 import dev.jtune.model.BertConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -119,5 +121,37 @@ class ExportBadInputTest {
         assertTrue(e.getMessage().contains("random op 'RandomUniform'"), e.getMessage());
       }
     }
+  }
+
+  // ---- where export may write (issue: data loss) -----------------------------------------------
+
+  @Test
+  void aFolderOfTheUsersAtOutNameIsRefusedAndForceOnlyAddsAVersion() throws Exception {
+    Path out = tmp.resolve("exports-user");
+    Path model = out.resolve("ok");
+    UserFiles user = UserFiles.beside(model).and(UserFiles.inside(model))
+        .and(new UserFiles().put(model.resolve("7/saved_model.pb"), "someone else's version".getBytes()));
+    String[] args = {"export", "--run", run.toString(), "--format", "onnx", "--no-parity", "--out", out.toString()};
+    CliRun.of(args).assertRefused(model + ": holds sub, which is not a version folder, so it is not a model folder; choose another "
+        + "--out or --name, or pass --force to add a version beside it (nothing is deleted)");
+    user.assertUnchanged();
+    assertFalse(Files.exists(model.resolve("8")));
+
+    String[] forced = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--force")).toArray(String[]::new);
+    CliRun.of(forced).assertOk();
+    user.assertUnchanged();
+    assertTrue(Files.isRegularFile(model.resolve("8/model.onnx")), "a new version beside the others");
+    assertEquals("export-version", dev.jtune.io.Manifest.read(model.resolve("8/.jtune-manifest.json")).orElseThrow().kind());
+    UserFiles.assertNoTemporaries(model);
+  }
+
+  @Test
+  void theModelFolderMayNotHoldOrLieInsideTheRun() {
+    Path runs = run.getParent();
+    CliRun.of("export", "--run", run.toString(), "--format", "onnx", "--no-parity", "--out", runs.getParent().toString(), "--name", "runs")
+        .assertRefused(runs + ": holds the input " + run);
+    CliRun.of("export", "--run", run.toString(), "--format", "onnx", "--no-parity", "--out", run.toString())
+        .assertRefused(run.resolve("ok") + ": is inside the input folder " + run);
+    assertFalse(Files.exists(run.resolve("ok")));
   }
 }

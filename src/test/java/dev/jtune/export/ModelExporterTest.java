@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jtune.io.CliRun;
+import dev.jtune.io.UserFiles;
 import dev.jtune.model.BertConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,5 +84,38 @@ class ModelExporterTest {
       assertTrue((Double) m.get("latency_batch_ms_p50") > 0, k);
       assertTrue((Double) m.get("examples_per_second") > 0, k);
     }
+  }
+
+  @Test
+  void benchOutIsReplacedOnlyWhenJtuneWroteIt() throws Exception {
+    Path out = tmp.resolve("exports-bench-out");
+    ModelExporter.export(ExportConfig.of(run).withOut(out).withFormats("savedmodel,onnx").withParity(false), new java.io.PrintWriter(System.err, true));
+    Path reports = tmp.resolve("bench-reports");
+    Path json = reports.resolve("export.json");
+    UserFiles user = UserFiles.beside(json).and(new UserFiles().put(json, "{\"mine\": 1}\n".getBytes()));
+    Path folder = reports.resolve("folder.json");
+    UserFiles inside = UserFiles.inside(folder);
+    for (String force : List.of("--no-parity", "--force")) {
+      CliRun.of(bench(out, json, force)).assertRefused(json + ": file exists and was not written by jtune (no .export.json.jtune-manifest.json "
+          + "beside it); choose another --out or remove it yourself");
+      CliRun.of(bench(out, folder, force)).assertRefused(folder + ": is a folder; --out takes a file path");
+    }
+    user.assertUnchanged();
+    inside.assertUnchanged();
+
+    Path fresh = reports.resolve("fresh.json");
+    CliRun.of(bench(out, fresh, "--no-parity")).assertOk();
+    CliRun.of(bench(out, fresh, "--no-parity")).assertOk(); // its own report: replaced
+    assertTrue(new ObjectMapper().readTree(fresh.toFile()).has("onnxruntime"));
+    user.assertUnchanged();
+    UserFiles.assertNoTemporaries(reports);
+  }
+
+  /** bench export of the tiny model on 8 examples; {@code extra} is --force or a harmless placeholder. */
+  private static String[] bench(Path exports, Path out, String extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("bench", "export", "--model", exports.resolve("tiny").toString(),
+        "--data", tmp.resolve("runs/data").toString(), "--limit", "8", "--out", out.toString()));
+    if (extra.equals("--force")) args.add(extra);
+    return args.toArray(String[]::new);
   }
 }

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.cli.Main;
+import dev.jtune.io.CliRun;
+import dev.jtune.io.UserFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,5 +43,58 @@ class ImportCommandTest {
     try (var files = Files.list(tmp)) {
       assertTrue(files.allMatch(p -> p.getFileName().toString().equals("junk.onnx")));
     }
+  }
+
+  // ---- where import may write (issue: data loss) -----------------------------------------------
+
+  /** The synthetic ONNX encoder and its tokenizer, in {@code dir}. */
+  private static Path[] inputs(Path dir) throws Exception {
+    BertConfig tiny = BertConfig.tiny(BertConfig.Pooler.MEAN);
+    Path onnx = dir.resolve("full.onnx");
+    Files.write(onnx, new OnnxEncoderImportTest.SyntheticBert(BertEncoderTest.randomWeights(tiny, 31)).bytes());
+    return new Path[] {onnx, EncoderSavedModelTest.tinyTokenizer(dir, tiny.vocabSize())};
+  }
+
+  private static CliRun importInto(Path[] in, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("import", "--onnx", in[0].toString(), "--tokenizer", in[1].toString(), "--out", out.toString()));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  void aFolderOfTheUsersIsNeverReplaced(@TempDir Path tmp) throws Exception {
+    Path[] in = inputs(tmp);
+    Path out = tmp.resolve("io/userdir");
+    UserFiles user = UserFiles.beside(out).and(UserFiles.inside(out));
+    importInto(in, out).assertRefused(out + ": folder exists and was not written by jtune");
+    importInto(in, out, "--force").assertRefused(out + ": folder exists and was not written by jtune");
+    user.assertUnchanged();
+    UserFiles.assertNoTemporaries(out.getParent());
+  }
+
+  @Test
+  void theFolderHoldingTheInputsIsRefused(@TempDir Path tmp) throws Exception {
+    Path[] in = inputs(tmp);
+    UserFiles user = UserFiles.existing(in).and(UserFiles.beside(tmp.resolve("x")));
+    // what `--out .` is when run from inside that folder
+    importInto(in, tmp).assertRefused(tmp + ": holds the input ");
+    importInto(in, tmp.resolve("sub/.."), "--force").assertRefused("holds the input ");
+    importInto(in, in[0]).assertRefused("is the input " + in[0]);
+    user.assertUnchanged();
+  }
+
+  @Test
+  void rerunningReplacesItsOwnEncoderAndForceKeepsWhatTheUserAdded(@TempDir Path tmp) throws Exception {
+    Path[] in = inputs(tmp);
+    Path out = tmp.resolve("savedmodels/tiny");
+    importInto(in, out).assertOk();
+    importInto(in, out).assertOk();
+    Files.writeString(out.resolve("assets/tokenizer.json"), " ", java.nio.file.StandardOpenOption.APPEND); // one byte more
+    importInto(in, out).assertRefused("(assets/tokenizer.json was changed); pass --force");
+    UserFiles user = UserFiles.beside(out).and(UserFiles.inside(out));
+    importInto(in, out, "--force").assertOk();
+    user.assertUnchanged();
+    assertEquals(BertConfig.tiny(BertConfig.Pooler.MEAN), EncoderSavedModel.load(out).pretrained().config());
+    UserFiles.assertNoTemporaries(out.getParent());
   }
 }

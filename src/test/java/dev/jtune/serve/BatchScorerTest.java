@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jtune.cli.Main;
+import dev.jtune.io.CliRun;
+import dev.jtune.io.UserFiles;
 import java.io.Reader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -93,7 +95,8 @@ class BatchScorerTest {
     assertEquals("expected 3 fields, found 4", rejects.get(2).get("reason"));
     assertEquals("5,too,many,fields", rejects.get(2).get("record"));
     try (Stream<Path> files = Files.list(out.getParent())) {
-      assertEquals(List.of("out.csv", "out.rejects.csv"), files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp files left");
+      assertEquals(List.of(".out.csv.jtune-manifest.json", ".out.rejects.csv.jtune-manifest.json", "out.csv", "out.rejects.csv"),
+          files.map(p -> p.getFileName().toString()).sorted().toList(), "the outputs and their records, no temp files left");
     }
   }
 
@@ -172,6 +175,68 @@ class BatchScorerTest {
             "--text-col", "body", "--no-progress"));
     assertEquals(1, read(out).size());
     assertEquals(2, Main.run("score", "--model", dir.resolve("nope").toString(), "--in", in.toString(), "--out", out.toString()));
+  }
+
+  // ---- where score and bench serve may write (issue: data loss) --------------------------------
+
+  private static String[] score(Path in, Path out, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("score", "--model", base.resolve("spam").toString(), "--in", in.toString(),
+        "--out", out.toString(), "--no-progress"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  @Test
+  void scoreReplacesItsOwnOutputsSoItCanRunAgain() throws Exception {
+    Path in = Files.writeString(dir.resolve("again.csv"), "text\nhello\nwin money\n\"\n");
+    Path out = dir.resolve("again/pred.csv");
+    CliRun.of(score(in, out)).assertOk();
+    CliRun.of(score(in, out)).assertOk(); // as `make score` does each time
+    assertEquals(2, read(out).size());
+    Files.writeString(out, "my edits\n");
+    UserFiles edited = UserFiles.existing(out, dir.resolve("again/pred.rejects.csv"));
+    CliRun.of(score(in, out)).assertRefused(out + ": was written by jtune but changed since; pass --force to replace it or choose another --out");
+    edited.assertUnchanged();
+    CliRun.of(score(in, out, "--force")).assertOk();
+    assertEquals(2, read(out).size());
+    UserFiles.assertNoTemporaries(out.getParent());
+  }
+
+  @Test
+  void scoreNeverReplacesAFileOrFolderOfTheUsersAndChecksBothOutputsFirst() throws Exception {
+    Path in = Files.writeString(dir.resolve("users.csv"), "text\nhello\n");
+    Path out = dir.resolve("users/pred.csv");
+    UserFiles user = UserFiles.beside(out).and(new UserFiles().put(out, "id,mine\n1,2\n".getBytes()));
+    CliRun.of(score(in, out)).assertRefused(out + ": file exists and was not written by jtune (no .pred.csv.jtune-manifest.json beside it); "
+        + "choose another --out or remove it yourself");
+    CliRun.of(score(in, out, "--force")).assertRefused("was not written by jtune");
+
+    Path fresh = dir.resolve("users/fresh.csv");
+    Path rejects = dir.resolve("users/NOTES.md"); // a user file planted beside
+    CliRun.of(score(in, fresh, "--rejects", rejects.toString())).assertRefused(rejects + ": file exists and was not written by jtune");
+    assertFalse(Files.exists(fresh), "predictions are not written when the rejects file is refused");
+
+    Path folder = dir.resolve("users/folder.csv");
+    user.and(UserFiles.inside(folder));
+    CliRun.of(score(in, folder)).assertRefused(folder + ": is a folder; --out takes a file path");
+    CliRun.of(score(in, in)).assertRefused(in + ": is the input " + in);
+    CliRun.of(score(in, base.resolve("spam/pred.csv"))).assertRefused("is inside the input folder " + base.resolve("spam"));
+    user.assertUnchanged();
+    UserFiles.assertNoTemporaries(out.getParent());
+  }
+
+  @Test
+  void benchServeChecksItsReportAndScratchFolderBeforeRunning() throws Exception {
+    Path in = Files.writeString(dir.resolve("bench-texts.csv"), "text\nhello\n");
+    Path json = dir.resolve("bench/serve.json");
+    UserFiles user = UserFiles.beside(json).and(new UserFiles().put(json, "{}".getBytes()));
+    String model = base.resolve("spam").toString();
+    CliRun.of("bench", "serve", "--model", model, "--data", in.toString(), "--out", json.toString(), "--force")
+        .assertRefused(json + ": file exists and was not written by jtune");
+    CliRun.of("bench", "serve", "--model", model, "--data", in.toString(), "--work-dir", base.resolve("spam/scratch").toString())
+        .assertRefused("is inside the input folder " + base.resolve("spam"));
+    user.assertUnchanged();
+    assertFalse(Files.exists(base.resolve("spam/scratch")));
   }
 
   /** Retires a version at the end of a try block. */

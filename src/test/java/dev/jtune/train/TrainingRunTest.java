@@ -1,6 +1,7 @@
 package dev.jtune.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,9 @@ import dev.jtune.cli.Main;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.eval.JsonFiles;
 import dev.jtune.eval.SavedModelClassifier;
+import dev.jtune.io.CliRun;
+import dev.jtune.io.Manifest;
+import dev.jtune.io.UserFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -182,8 +186,100 @@ class TrainingRunTest {
     assertUserError("train split is empty", "train", "--model", encoder.toString(), "--data", skew.toString(),
         "--out", out.resolve("d").toString(), "--max-seq-len", "32", "--no-progress");
     // an existing run is not overwritten silently
-    assertUserError("already holds a run", "train", "--model", encoder.toString(), "--data", data.toString(),
+    assertUserError("holds a finished run; pass --force to replace it", "train", "--model", encoder.toString(), "--data", data.toString(),
         "--out", run.toString(), "--no-progress");
     assertUserError("head.pooling", "train", "--set", "head.pooling=max", "--out", out.resolve("e").toString());
+  }
+
+  // ---- where train and evaluate may write (issue: data loss) -----------------------------------
+
+  private static CliRun train(Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("train", "--model", encoder.toString(), "--data", data.toString(), "--out", out.toString(),
+        "--lr", "0.01", "--batch-size", "16", "--max-seq-len", "32", "--no-progress"));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  void trainNeverWritesIntoAFolderOfTheUsers() throws Exception {
+    Path out = dir.resolve("mine/userdir");
+    UserFiles user = UserFiles.beside(out).and(UserFiles.inside(out));
+    train(out).assertRefused(out + ": folder exists and was not written by jtune");
+    train(out, "--force").assertRefused(out + ": folder exists and was not written by jtune");
+    train(out, "--resume").assertRefused(out + ": folder exists and was not written by jtune");
+    user.assertUnchanged();
+    UserFiles.assertNoTemporaries(out);
+  }
+
+  @Test
+  void resumeOnAFolderThatDoesNotExistIsAnError() {
+    Path out = dir.resolve("runs/never-started");
+    train(out, "--resume").assertRefused(out + ": no run to resume (the folder does not exist); drop --resume to start a new run");
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void theRunFolderMayNotBeOrHoldAnInput() throws Exception {
+    train(data).assertRefused(data + ": is the input " + data);
+    train(dir).assertRefused(dir + ": holds the input ");
+    train(data.resolve("run")).assertRefused("is inside the input folder " + data);
+    train(encoder.resolve("run")).assertRefused("is inside the input folder " + encoder);
+    assertFalse(Files.exists(data.resolve("run")));
+  }
+
+  @Test
+  void aConfigValueThatDoesNotFitTheLabelsWritesNothing() throws Exception {
+    Path config = Files.writeString(dir.resolve("weights.json"), "{\"loss\": {\"class_weights\": [1.0]}}");
+    Path out = dir.resolve("runs/weights");
+    train(out, "--config", config.toString()).assertRefused("loss.class_weights has 1 values but the dataset has 2 labels");
+    assertFalse(Files.exists(out), "no run folder before every check has passed");
+    train(config, "--config", config.toString()).assertRefused("is the input " + config);
+  }
+
+  @Test
+  void forceReplacesAFinishedRunAndKeepsWhatTheUserAdded() throws Exception {
+    Path out = dir.resolve("runs/again");
+    train(out, "--epochs", "1").assertOk();
+    UserFiles user = UserFiles.beside(out).and(UserFiles.inside(out));
+    train(out, "--epochs", "1").assertRefused(out + ": holds a finished run; pass --force to replace it (files you added are kept), "
+        + "--resume to continue it, or choose another --out");
+    user.assertUnchanged();
+    train(out, "--epochs", "2", "--force").assertOk();
+    user.assertUnchanged();
+    Manifest m = Manifest.read(Manifest.fileIn(out)).orElseThrow();
+    assertTrue(m.complete());
+    assertEquals(List.of("sub", "thesis.txt"), m.extras(out));
+    assertEquals(java.util.Optional.empty(), m.difference(out, true));
+    assertEquals(2, TrainingConfig.read(out.resolve("config.json")).loop().epochs());
+    UserFiles.assertNoTemporaries(out);
+    UserFiles.assertNoTemporaries(out.resolve("checkpoints"));
+  }
+
+  @Test
+  void evaluateReplacesOnlyTheReportsItWrote() throws Exception {
+    Path report = run.resolve("evaluation-toy-val.md");
+    UserFiles user = UserFiles.beside(run).and(new UserFiles().put(run.resolve("my-notes.txt"), "mine".getBytes()));
+    CliRun.of("evaluate", "--run", run.toString(), "--split", "val").assertOk();
+    CliRun.of("evaluate", "--run", run.toString(), "--split", "val").assertOk(); // its own report: replaced
+    assertTrue(Manifest.read(Manifest.fileIn(run)).orElseThrow().paths().containsAll(
+        List.of("evaluation-toy-val.json", "evaluation-toy-val.md", "evaluation-toy-val-confusion.png")));
+    Files.writeString(report, "\nmy comment\n", java.nio.file.StandardOpenOption.APPEND);
+    UserFiles edited = UserFiles.existing(report);
+    CliRun.of("evaluate", "--run", run.toString(), "--split", "val")
+        .assertRefused(report + ": was written by jtune but changed since; pass --force to replace it or move it away");
+    edited.assertUnchanged();
+    CliRun.of("evaluate", "--run", run.toString(), "--split", "val", "--force").assertOk();
+    assertFalse(Files.readString(report).contains("my comment"));
+
+    // a file of the user's that has the name of a report
+    Path csv = Files.writeString(dir.resolve("mine.csv"), "text,label\nw7 w9 w10,marked\nw8 w9,plain\n");
+    Path own = run.resolve("evaluation-mine.json");
+    UserFiles users = new UserFiles().put(own, "{\"mine\": true}".getBytes());
+    CliRun.of("evaluate", "--run", run.toString(), "--csv", csv.toString(), "--force")
+        .assertRefused(own + ": was not written by jtune (not recorded in ");
+    users.assertUnchanged();
+    user.assertUnchanged();
+    Files.delete(own);
+    Files.delete(run.resolve("my-notes.txt"));
   }
 }

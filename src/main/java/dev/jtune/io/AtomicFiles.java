@@ -1,4 +1,4 @@
-package dev.jtune.data;
+package dev.jtune.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Writes files so that readers never see a partial one: the content goes to a temporary file in
- * the same folder, which is then renamed over the target in one atomic step. Every stage writes
- * its single-file outputs through it.
+ * Writes files so that readers never see a partial one: the content goes to a temporary sibling
+ * ({@link TempSiblings}, so one left by a killed process is recognised and cleaned), which is then
+ * renamed over the target in one atomic step. For files inside an output jtune owns (a run folder's
+ * checkpoints and reports); a file at a path the user chose goes through {@link OutputFile}.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -33,23 +33,20 @@ public final class AtomicFiles {
 
   /** Writes {@code target} atomically, for callers that report the {@link IOException} themselves. */
   public static void replace(Path target, FileWriter writer) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    Path tmp = newTemp(target);
     try {
       writer.write(tmp);
-      if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        // temp files start private (0600); the result is an ordinary readable file
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // the rename already happened or the write failed; nothing more to clean
-      }
+      Files.deleteIfExists(tmp); // the rename already happened, or the write failed
     }
+  }
+
+  /** Creates an empty temporary sibling of {@code target} (its folder is created if missing). */
+  static Path newTemp(Path target) throws IOException {
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    // created with the default permissions of a new file (not 0600 as createTempFile would)
+    return Files.createFile(TempSiblings.tmpFor(target));
   }
 
   public static void writeString(Path target, String content) {
