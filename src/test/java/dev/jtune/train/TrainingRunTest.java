@@ -231,7 +231,7 @@ class TrainingRunTest {
   void aConfigValueThatDoesNotFitTheLabelsWritesNothing() throws Exception {
     Path config = Files.writeString(dir.resolve("weights.json"), "{\"loss\": {\"class_weights\": [1.0]}}");
     Path out = dir.resolve("runs/weights");
-    train(out, "--config", config.toString()).assertRefused("loss.class_weights has 1 values but the dataset has 2 labels");
+    train(out, "--config", config.toString()).assertRefused("loss.class_weights has 1 value but the dataset has 2 labels");
     assertFalse(Files.exists(out), "no run folder before every check has passed");
     train(config, "--config", config.toString()).assertRefused("is the input " + config);
   }

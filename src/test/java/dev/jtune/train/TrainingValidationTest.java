@@ -119,7 +119,7 @@ class TrainingValidationTest {
     assertFalse(Files.exists(out.resolve(TrainingRun.MODEL_DIR)), "no model/");
     try (Stream<Path> files = Files.walk(out)) {
       List<String> names = files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()).sorted().toList();
-      assertEquals(List.of("checkpoints/best.ckpt", "checkpoints/last.ckpt", "config.json"), names,
+      assertEquals(List.of(".jtune-manifest.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "config.json"), names,
           "no plots, reports or temporary files after the failure");
     }
   }
