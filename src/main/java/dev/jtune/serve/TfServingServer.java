@@ -1,6 +1,5 @@
 package dev.jtune.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
@@ -164,13 +163,14 @@ public final class TfServingServer implements AutoCloseable {
       if (!api.equals("predict") && !api.equals("classify") && !api.equals("regress")) {
         throw new ApiException(404, "Malformed request: POST " + ctx.path() + " (expected :predict, :classify or :regress)");
       }
-      JsonNode root = TfServingJson.parse(body(ctx));
+      RequestBody request = RequestBody.parse(body(ctx));
       lease = models.acquire(r.model(), r.version());
+      long maxElements = config.maxRequestElements();
       CompletableFuture<byte[]> response =
           switch (api) {
-            case "predict" -> predict(lease.version(), root);
-            case "classify" -> ExampleRequests.classify(lease.version(), root, runner);
-            default -> ExampleRequests.regress(lease.version(), root, runner);
+            case "predict" -> predict(lease.version(), request);
+            case "classify" -> ExampleRequests.classify(lease.version(), request, runner, maxElements);
+            default -> ExampleRequests.regress(lease.version(), request, runner, maxElements);
           };
       ServableVersion.Lease held = lease;
       lease = null;
@@ -237,9 +237,9 @@ public final class TfServingServer implements AutoCloseable {
         413, "Request body " + (size >= 0 ? "of " + size + " bytes " : "") + "exceeds the limit of " + config.maxBodyBytes() + " bytes (--max-body-bytes)");
   }
 
-  private CompletableFuture<byte[]> predict(ServableVersion v, JsonNode root) {
-    SignatureSpec sig = v.signature(TfServingJson.signatureName(root));
-    TfServingJson.PredictRequest req = TfServingJson.decodePredict(root, sig);
+  private CompletableFuture<byte[]> predict(ServableVersion v, RequestBody request) {
+    SignatureSpec sig = v.signature(request.signatureName());
+    TfServingJson.PredictRequest req = TfServingJson.decodePredict(request, sig, config.maxRequestElements());
     boolean paddable = v.classifier().isPresent() && ClassifierAssets.isTokenSignature(sig);
     return runner
         .submit(v, sig.name(), req.inputs(), paddable)
