@@ -31,11 +31,15 @@ public final class RequestBody {
 
   /**
    * Checks that {@code body} is one JSON object with unique top-level keys and a string {@code
-   * signature_name} if any; 400 with TF Serving's "JSON Parse error" wording otherwise.
+   * signature_name} if any; 400 with TF Serving's "JSON Parse error" wording otherwise. Counts the
+   * values on the way (each number, string or bool under instances, inputs, examples or context is
+   * one tensor element or feature value) and stops with 413 once there are more than {@code
+   * maxElements}, before anything is decoded.
    */
-  public static RequestBody parse(byte[] body) {
+  public static RequestBody parse(byte[] body, long maxElements) {
     if (body.length == 0) throw new ApiException(400, "JSON Parse error: The document is empty");
     Set<String> keys = new HashSet<>();
+    ElementBudget budget = new ElementBudget(maxElements);
     String signature = null;
     try (JsonParser p = TfServingJson.MAPPER.createParser(body)) {
       JsonToken first = p.nextToken();
@@ -53,7 +57,7 @@ public final class RequestBody {
           }
           signature = p.getText();
         } else {
-          p.skipChildren();
+          skipCountingValues(p, budget);
         }
       }
       // like TF Serving (rapidjson's kParseStopWhenDoneFlag), whatever follows the object is not read
@@ -63,6 +67,25 @@ public final class RequestBody {
       throw new UncheckedIOException(e);
     }
     return new RequestBody(body, keys, signature);
+  }
+
+  /** Skips the value at the current token like {@link JsonParser#skipChildren}, each scalar in it taken from the budget. */
+  private static void skipCountingValues(JsonParser p, ElementBudget budget) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.START_ARRAY && t != JsonToken.START_OBJECT) {
+      budget.take(1);
+      return;
+    }
+    for (int depth = 1; depth > 0; ) {
+      t = p.nextToken();
+      if (t == null) return; // truncated: the parser has already thrown
+      switch (t) {
+        case START_ARRAY, START_OBJECT -> depth++;
+        case END_ARRAY, END_OBJECT -> depth--;
+        case FIELD_NAME -> {}
+        default -> budget.take(1);
+      }
+    }
   }
 
   /** The signature the request names, {@code serving_default} when it names none. */

@@ -163,9 +163,9 @@ public final class TfServingServer implements AutoCloseable {
       if (!api.equals("predict") && !api.equals("classify") && !api.equals("regress")) {
         throw new ApiException(404, "Malformed request: POST " + ctx.path() + " (expected :predict, :classify or :regress)");
       }
-      RequestBody request = RequestBody.parse(body(ctx));
-      lease = models.acquire(r.model(), r.version());
       long maxElements = config.maxRequestElements();
+      RequestBody request = RequestBody.parse(body(ctx), maxElements);
+      lease = models.acquire(r.model(), r.version());
       CompletableFuture<byte[]> response =
           switch (api) {
             case "predict" -> predict(lease.version(), request);

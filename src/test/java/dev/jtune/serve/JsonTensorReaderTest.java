@@ -20,7 +20,7 @@ class JsonTensorReaderTest {
   }
 
   private static TfServingJson.PredictRequest decode(String body, SignatureSpec sig) {
-    return TfServingJson.decodePredict(RequestBody.parse(body.getBytes(StandardCharsets.UTF_8)), sig, 1000);
+    return TfServingJson.decodePredict(RequestBody.parse(body.getBytes(StandardCharsets.UTF_8), 1000), sig, 1000);
   }
 
   private static ApiException refused(String body, SignatureSpec sig) {
@@ -85,6 +85,15 @@ class JsonTensorReaderTest {
   @Test
   void inputsOfATypeJtuneCannotCarryAre501() {
     assertEquals(501, refused("{\"instances\": [1]}", sig("x", "DT_INT8")).status());
+  }
+
+  @Test
+  void theElementLimitHoldsWhileDecodingToo() {
+    // the first pass counts every value; decoding counts again (a caller may decode without it)
+    StringBuilder b = new StringBuilder("{\"instances\": [");
+    for (int i = 0; i < 11; i++) b.append(i == 0 ? "" : ",").append(i);
+    RequestBody body = RequestBody.parse(b.append("]}").toString().getBytes(StandardCharsets.UTF_8), 100);
+    assertEquals(413, assertThrows(ApiException.class, () -> TfServingJson.decodePredict(body, sig("x", "DT_FLOAT"), 10)).status());
   }
 
   @Test

@@ -79,7 +79,6 @@ class PredictMemoryTest {
     assertEquals(expected, out.asDouble(), Math.abs(expected) * 1e-4);
     // the body itself, the float[] it becomes while growing, and Jetty's buffers: a few times the
     // body, where a JsonNode per number (plus a HostTensor per instance) took well over 20 times it
-    System.out.println("15 MB predict: allocated " + (allocated >> 20) + " MB, " + seconds + " s");
     assertTrue(allocated < 8L * body.length, "allocated " + (allocated >> 20) + " MB for a " + (body.length >> 20) + " MB body of " + rows + " rows");
     assertTrue(seconds < 20, "took " + seconds + " s");
   }
