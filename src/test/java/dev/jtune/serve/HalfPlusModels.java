@@ -54,6 +54,13 @@ import org.tensorflow.types.family.TType;
  * directly (not through TF-Java's exporter, whose saver keeps only VariableV2 values, so resource
  * variables would not reload). Every graph computes y = a*x + b, y2 = a*x + c, y3 = a*x2 + c with
  * a = 0.5, c = 3 and b = 2 (half_plus_two) or 3 (half_plus_three).
+ *
+ * <p>What differs from the Python-made files: the TF2 twin computes in the graph itself rather
+ * than inside the StatefulPartitionedCall functions Python writes (a signature served through a
+ * function call is {@link ServingFixtures#functionCallModel}); its saver is plain SaveV2/RestoreV2
+ * ops rather than a function; the object graph (TF2's SavedObjectGraph, used only by Python's
+ * tf.saved_model.load) is not written. Tensor, signature, collection and asset names are those of
+ * the originals.
  */
 final class HalfPlusModels {
   /** What the asset file holds; the init op reads it into a variable that {@code asset_contents} returns. */
