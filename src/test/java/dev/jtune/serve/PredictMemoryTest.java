@@ -77,9 +77,10 @@ class PredictMemoryTest {
     assertEquals(200, r.statusCode(), r.body());
     JsonNode out = TfServingJson.MAPPER.readTree(r.body()).get("outputs");
     assertEquals(expected, out.asDouble(), Math.abs(expected) * 1e-4);
-    // the body itself, the float[] it becomes while growing, and Jetty's buffers: a few times the
-    // body, where a JsonNode per number (plus a HostTensor per instance) took well over 20 times it
-    assertTrue(allocated < 8L * body.length, "allocated " + (allocated >> 20) + " MB for a " + (body.length >> 20) + " MB body of " + rows + " rows");
+    // the body itself (on both sides of the socket), the float[] it becomes while growing, and
+    // Jetty's buffers: about 6 times the body (85 MB), where a JsonNode per number plus a
+    // HostTensor per instance took 33 times it (470 MB)
+    assertTrue(allocated < 12L * body.length, "allocated " + (allocated >> 20) + " MB for a " + (body.length >> 20) + " MB body of " + rows + " rows");
     assertTrue(seconds < 20, "took " + seconds + " s");
   }
 
