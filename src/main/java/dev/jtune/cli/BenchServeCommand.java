@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Serving throughput and p50/p99 latency of :classify with dynamic batching off and on (concurrent loopback "
-            + "clients), the ratio to offline batch scoring, and peak RSS of jtune score on a large CSV; prints JSON.")
+            + "clients), the ratio to offline batch scoring, time and peak RSS of jtune serve under concurrent large "
+            + ":predict bodies, and peak RSS of jtune score on a large CSV; prints JSON.")
 public final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Exported classifier: exports/<name>[/<version>].")
   Path model;
@@ -48,6 +49,15 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--rss-rows", defaultValue = "100000", description = "Rows scored by jtune score for peak RSS; 0 skips it (default: ${DEFAULT-VALUE}).")
   int rssRows;
 
+  @Option(
+      names = "--large-bodies",
+      defaultValue = "8",
+      description = "Concurrent large :predict bodies sent to a child jtune serve, for time and peak RSS; 0 skips it (default: ${DEFAULT-VALUE}).")
+  int largeBodies;
+
+  @Option(names = "--large-body-mb", defaultValue = "15", description = "Size of each large body in MB (default: ${DEFAULT-VALUE}).")
+  double largeBodyMb;
+
   @Option(names = "--work-dir", defaultValue = "target/bench", description = "Scratch folder: only hidden .*.jtune-tmp-* "
       + "folders of this run are made and removed in it (default: ${DEFAULT-VALUE}).")
   Path workDir;
@@ -66,7 +76,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     OutputFile report = out == null ? null : OutputFile.claim(out, ArtifactKind.BENCH_REPORT, inputs, force, "--out");
     ServeBenchmark.checkWorkDir(workDir, inputs);
     BatchingConfig batching = new BatchingConfig(maxBatchSize, batchTimeoutMicros, numBatchThreads, 1_000, false);
-    var config = new ServeBenchmark.Config(model, data, textCol, clients, requests, batching, rssRows, workDir);
+    var config = new ServeBenchmark.Config(model, data, textCol, clients, requests, batching, rssRows, workDir, largeBodies, largeBodyMb);
     String json = TfServingJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new ServeBenchmark(config, System.err).run());
     System.out.println(json);
     if (report != null) report.write(tmp -> Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));

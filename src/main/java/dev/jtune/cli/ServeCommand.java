@@ -32,6 +32,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-body-bytes", defaultValue = "16777216", description = "Largest request body; larger get 413 (default: ${DEFAULT-VALUE}).")
   long maxBodyBytes;
 
+  @Option(
+      names = "--max-request-elements",
+      defaultValue = "4194304",
+      description = "Most tensor elements one request may hold, all inputs together; more get 413 (default: ${DEFAULT-VALUE}).")
+  long maxRequestElements;
+
   @Option(names = "--request-timeout-ms", defaultValue = "30000", description = "Per-request timeout; then 504 (default: ${DEFAULT-VALUE}).")
   long requestTimeoutMs;
 
@@ -86,7 +92,7 @@ public final class ServeCommand implements Callable<Integer> {
             modelBase, host, port, maxBodyBytes, Duration.ofMillis(requestTimeoutMs),
             Duration.ofMillis(Math.round(pollSeconds * 1000)), b, inferenceThreads, intraOpThreads,
             Duration.ofSeconds(drainSeconds),
-            new ClientLimits(Duration.ofMillis(idleTimeoutMs), Duration.ofMillis(bodyTimeoutMs), maxBufferedBodyBytes));
+            new ClientLimits(Duration.ofMillis(idleTimeoutMs), Duration.ofMillis(bodyTimeoutMs), maxBufferedBodyBytes, maxRequestElements));
     TfServingServer server = TfServingServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -52,6 +52,22 @@ public enum DType {
     return proto.name();
   }
 
+  /** TF's DataTypeString, e.g. {@code float}, as TF Serving's JSON errors name the type. */
+  public String typeString() {
+    return switch (this) {
+      case FLOAT -> "float";
+      case DOUBLE -> "double";
+      case HALF -> "half";
+      case BFLOAT16 -> "bfloat16";
+      case INT32 -> "int32";
+      case INT64 -> "int64";
+      case UINT8 -> "uint8";
+      case UINT16 -> "uint16";
+      case BOOL -> "bool";
+      case STRING -> "string";
+    };
+  }
+
   public static Optional<DType> of(DataType proto) {
     return Arrays.stream(values()).filter(d -> d.proto == proto).findFirst();
   }

@@ -12,41 +12,57 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFPermissionDeniedException;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TFUnauthenticatedException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.SignatureDef;
 
 /**
- * One loaded version of one SavedModel: owns its {@link SavedModelBundle} and runs any of its
- * signatures on host tensors. Reference counted so that a version replaced by a newer one is
- * closed only after the last request using it has finished ({@link #acquire()} / {@link
- * Lease#close()}, then {@link #retire()}).
+ * One loaded version of one SavedModel: owns its {@link SavedModelSession} and runs any of its
+ * signatures on host tensors, as TF Serving does: the tensors are fed as the request built them
+ * and the graph decides whether their shapes fit; what the runtime refuses comes back as an
+ * {@link ApiException} with TF Serving's status and the runtime's message. Reference counted so
+ * that a version replaced by a newer one is closed only after the last request using it has
+ * finished ({@link #acquire()} / {@link Lease#close()}, then {@link #retire()}).
  */
 public final class ServableVersion {
+  private static final Logger LOG = LoggerFactory.getLogger(ServableVersion.class);
   /** Tag TF Serving loads. */
   public static final String SERVE_TAG = "serve";
 
   private final String name;
   private final long version;
   private final Path dir;
-  private final SavedModelBundle bundle;
+  private final SavedModelSession model;
   private final Map<String, SignatureSpec> signatures;
   private final Optional<ClassifierAssets> classifier;
   // starts at 1: the reference held by whoever serves this version until retire()
   private final AtomicInteger refs = new AtomicInteger(1);
   private final AtomicBoolean retired = new AtomicBoolean();
 
-  private ServableVersion(String name, long version, Path dir, SavedModelBundle bundle) {
+  private ServableVersion(String name, long version, Path dir, SavedModelSession model) {
     this.name = name;
     this.version = version;
     this.dir = dir;
-    this.bundle = bundle;
+    this.model = model;
     Map<String, SignatureSpec> sigs = new TreeMap<>();
-    for (Map.Entry<String, SignatureDef> e : bundle.metaGraphDef().getSignatureDefMap().entrySet()) {
-      sigs.put(e.getKey(), SignatureSpec.of(e.getKey(), e.getValue()));
+    for (Map.Entry<String, SignatureDef> e : model.metaGraph().getSignatureDefMap().entrySet()) {
+      SignatureSpec sig = SignatureSpec.of(e.getKey(), e.getValue());
+      sigs.put(e.getKey(), sig);
+      // listed in metadata and served like the others; only its own requests are refused
+      sig.uncarried()
+          .ifPresent(t -> LOG.info("{} version {}: signature '{}' has {} '{}' of {}, which jtune cannot carry; its requests get 501",
+              name, version, sig.name(), sig.inputs().containsValue(t) ? "input" : "output", t.key(), t.dtype()));
     }
     this.signatures = Collections.unmodifiableMap(sigs);
     this.classifier = ClassifierAssets.find(dir);
@@ -61,24 +77,15 @@ public final class ServableVersion {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new JtuneException(dir + ": no saved_model.pb; point at a SavedModel version folder");
     }
-    SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(SERVE_TAG);
-    if (intraOpThreads > 0) {
-      loader.withConfigProto(
-          ConfigProto.newBuilder()
-              .setIntraOpParallelismThreads(intraOpThreads)
-              .setInterOpParallelismThreads(1)
-              .build());
-    }
-    SavedModelBundle bundle;
+    ConfigProto config =
+        intraOpThreads > 0
+            ? ConfigProto.newBuilder().setIntraOpParallelismThreads(intraOpThreads).setInterOpParallelismThreads(1).build()
+            : ConfigProto.getDefaultInstance();
+    SavedModelSession model = SavedModelSession.load(dir, SERVE_TAG, config);
     try {
-      bundle = loader.load();
+      return new ServableVersion(name, version, dir, model);
     } catch (RuntimeException e) {
-      throw new JtuneException(dir + ": cannot load SavedModel with tag 'serve': " + firstLine(e), e);
-    }
-    try {
-      return new ServableVersion(name, version, dir, bundle);
-    } catch (RuntimeException e) {
-      bundle.close();
+      model.close();
       throw e;
     }
   }
@@ -121,49 +128,72 @@ public final class ServableVersion {
 
   /**
    * Runs a signature. Inputs are keyed by the signature's input names and must all be present;
-   * returns every output of the signature keyed by its name, copied to the heap.
+   * they are fed whatever their shape (the graph checks it, as in TF Serving). Returns every
+   * output of the signature keyed by its name, copied to the heap.
+   *
+   * @throws ApiException 400 (or TF Serving's status for the runtime's error code) with the
+   *     runtime's first line when the graph refuses the inputs; 501 for an output dtype jtune
+   *     cannot carry
    */
   public Map<String, HostTensor> run(String signatureName, Map<String, HostTensor> inputs) {
     SignatureSpec sig = signature(signatureName);
     List<Tensor> fed = new ArrayList<>(inputs.size());
     try {
-      Session.Runner runner = bundle.session().runner();
+      Session.Runner runner = model.session().runner();
       for (TensorSpec in : sig.inputs().values()) {
         HostTensor h = inputs.get(in.key());
         if (h == null) throw new ApiException(400, "input '" + in.key() + "' is missing");
-        checkShape(in, h);
         Tensor t = h.toTensor();
         fed.add(t);
         runner.feed(in.tensorName(), t);
       }
-      List<String> keys = new ArrayList<>(sig.outputs().keySet());
-      for (String k : keys) runner.fetch(sig.outputs().get(k).tensorName());
+      List<TensorSpec> outs = new ArrayList<>(sig.outputs().values());
+      for (TensorSpec o : outs) runner.fetch(o.tensorName());
       try (Result result = runner.run()) {
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (int i = 0; i < keys.size(); i++) out.put(keys.get(i), HostTensor.of(result.get(i)));
+        for (int i = 0; i < outs.size(); i++) {
+          Tensor t = result.get(i);
+          if (DType.of(t.dataType()).isEmpty()) {
+            throw new ApiException(501, "output '" + outs.get(i).key() + "' has dtype " + t.dataType() + ", which jtune cannot carry");
+          }
+          out.put(outs.get(i).key(), HostTensor.of(t));
+        }
         return out;
-      } catch (IllegalArgumentException e) {
-        // TF rejects feeds of the wrong shape or dtype with an InvalidArgument status
-        throw new ApiException(400, firstLine(e));
       }
+    } catch (ApiException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw runtimeError(signatureName, e);
     } finally {
       for (Tensor t : fed) t.close();
     }
   }
 
-  /** TF does not check a fed tensor against the signature's declared shape; we do, for a clear 400. */
-  private static void checkShape(TensorSpec spec, HostTensor t) {
-    long[] declared = spec.shape();
-    if (declared == null) return;
-    long[] actual = t.shape();
-    boolean ok = declared.length == actual.length;
-    for (int d = 0; ok && d < declared.length; d++) ok = declared[d] < 0 || declared[d] == actual[d];
-    if (!ok) {
-      throw new ApiException(
-          400,
-          "input '" + spec.key() + "' has shape " + java.util.Arrays.toString(actual) + " but the signature declares "
-              + java.util.Arrays.toString(declared) + " (-1 = any)");
+  /**
+   * A failed session run as TF Serving answers it (its HTTP status for the TF error code) with the
+   * runtime's first line, the version's folder replaced by its name: no server path, no trace.
+   */
+  private ApiException runtimeError(String signatureName, RuntimeException e) {
+    int status;
+    if (e instanceof TFInvalidArgumentException || e instanceof TFFailedPreconditionException || e instanceof TFOutOfRangeException) {
+      status = 400;
+    } else if (e instanceof TFResourceExhaustedException) {
+      status = 429;
+    } else if (e instanceof TFPermissionDeniedException) {
+      status = 403;
+    } else if (e instanceof TFUnauthenticatedException) {
+      status = 401;
+    } else if (e instanceof TFUnimplementedException) {
+      status = 501;
+    } else if (e instanceof IllegalArgumentException) {
+      // TF-Java's own refusal, e.g. a signature bound to a tensor the graph does not have
+      status = 400;
+    } else {
+      status = 500;
+      LOG.warn("{} version {}: signature {} failed", name, version, signatureName, e);
     }
+    String message = firstLine(e).replace(dir.toAbsolutePath().toString(), name + "/" + version);
+    return new ApiException(status, message);
   }
 
   /** Takes a reference for one request; empty when this version is already closing. */
@@ -180,7 +210,7 @@ public final class ServableVersion {
     if (retired.compareAndSet(false, true)) release();
   }
 
-  /** True once the native bundle has been closed. */
+  /** True once the native session has been closed. */
   public boolean isClosed() {
     return refs.get() == 0;
   }
@@ -188,7 +218,7 @@ public final class ServableVersion {
   private void release() {
     if (refs.decrementAndGet() == 0) {
       classifier.ifPresent(ClassifierAssets::close);
-      bundle.close();
+      model.close();
     }
   }
 

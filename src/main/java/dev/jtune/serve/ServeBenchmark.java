@@ -1,5 +1,6 @@
 package dev.jtune.serve;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.TokenBatch;
@@ -25,15 +26,19 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /**
  * Measures serving: offline batch throughput of the exported model, REST throughput and p50/p99
  * latency of {@code :classify} (one text per request, concurrent loopback clients) with dynamic
- * batching off and on, their ratio, and the peak RSS of {@code jtune score} on a large CSV in a
- * child JVM (at two sizes, to show memory does not grow with the input).
+ * batching off and on, their ratio, what concurrent large {@code :predict} bodies cost a {@code
+ * jtune serve} in a child JVM (time to answer each, peak RSS), and the peak RSS of {@code jtune
+ * score} on a large CSV in a child JVM (at two sizes, to show memory does not grow with the input).
  */
 public final class ServeBenchmark {
 
@@ -44,14 +49,22 @@ public final class ServeBenchmark {
    * @param requestsPerClient requests each client sends (after a warm-up)
    * @param batching knobs used for the batching-on pass
    * @param rssRows rows of the large scoring run (0 skips the RSS measurement)
+   * @param largeBodies concurrent large predict bodies sent to a child {@code jtune serve} (0 skips it)
+   * @param largeBodyMb size of each of them in MB (10^6 bytes)
    */
   public record Config(
-      Path model, Path texts, String textCol, int clients, int requestsPerClient, BatchingConfig batching, int rssRows, Path workDir) {
+      Path model, Path texts, String textCol, int clients, int requestsPerClient, BatchingConfig batching, int rssRows, Path workDir,
+      int largeBodies, double largeBodyMb) {
     public Config {
       if (clients < 1 || requestsPerClient < 1) throw new JtuneException("clients and requests must be >= 1");
       if (rssRows < 0) throw new JtuneException("--rss-rows must be >= 0");
+      if (largeBodies < 0) throw new JtuneException("--large-bodies must be >= 0");
+      if (!(largeBodyMb > 0 && largeBodyMb <= 1024)) throw new JtuneException("--large-body-mb must be in (0, 1024]");
     }
   }
+
+  /** How the child {@code jtune serve} runs: the heap {@code make serve} gives it. */
+  static final List<String> SERVE_JVM_ARGS = List.of("-Xmx8g");
 
   private final Config config;
   private final PrintStream log;
@@ -78,6 +91,7 @@ public final class ServeBenchmark {
     r.put("texts", config.texts().toString());
     r.put("distinct_texts", texts.size());
     r.put("cpus", Runtime.getRuntime().availableProcessors());
+    cpuInfo(r);
     double offline = offlineThroughput(model, texts);
     r.put("offline_rows_per_s", round(offline));
     Files.createDirectories(config.workDir());
@@ -92,6 +106,7 @@ public final class ServeBenchmark {
       r.set("server_batching_on", on);
       r.put("ratio_batching_off_to_offline", round(off.get("requests_per_s").asDouble() / offline));
       r.put("ratio_batching_on_to_offline", round(on.get("requests_per_s").asDouble() / offline));
+      if (config.largeBodies() > 0) r.set("large_predict_bodies", largeBodies(base, model, texts));
     } finally {
       AtomicFolder.deleteTree(base); // the version link inside is removed, not followed
     }
@@ -211,6 +226,119 @@ public final class ServeBenchmark {
     for (Future<?> f : fs) f.get();
   }
 
+  /**
+   * Starts {@code jtune serve} on the model in a child JVM, sends {@code largeBodies} concurrent
+   * {@code :predict} bodies of {@code largeBodyMb} MB (token ids of the texts, padded to the
+   * model's max_seq_len) after as many sent one at a time, and reports each answer's status and
+   * time and the child's peak RSS.
+   */
+  private ObjectNode largeBodies(Path base, ExportedModel model, List<String> texts) throws Exception {
+    byte[] body = largePredictBody(model, texts, (long) (config.largeBodyMb() * 1e6));
+    // in a recognisable scratch folder of this run, so a killed bench leaves nothing the next one keeps
+    Path logDir = Files.createDirectory(TempSiblings.tmpFor(config.workDir().resolve("bench-serve")));
+    Path serveLog = logDir.resolve("serve.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java));
+    cmd.addAll(SERVE_JVM_ARGS);
+    cmd.addAll(
+        List.of(
+            "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "dev.jtune.cli.Main", "serve",
+            "--model-base", base.toString(), "--port", "0", "--poll-seconds", "0"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serveLog.toFile());
+    pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "1");
+    Process proc = pb.start();
+    Path status = Path.of("/proc", Long.toString(proc.pid()), "status");
+    try {
+      int port = servePort(proc, serveLog);
+      long idleKb = procStatusKb(status, "VmRSS:");
+      URI uri = URI.create("http://127.0.0.1:" + port + "/v1/models/" + model.name() + ":predict");
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      // a fresh JVM runs the parser interpreted at first: warm it as earlier traffic would have
+      List<Double> warmUp = new ArrayList<>();
+      for (int i = 0; i < config.largeBodies(); i++) {
+        long t = System.nanoTime();
+        http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(600)).build(), HttpResponse.BodyHandlers.discarding());
+        warmUp.add(round((System.nanoTime() - t) / 1e6));
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(config.largeBodies());
+      List<Future<long[]>> answers = new ArrayList<>();
+      try {
+        for (int i = 0; i < config.largeBodies(); i++) {
+          answers.add(
+              pool.submit(
+                  () -> {
+                    HttpRequest req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(600)).build();
+                    long t = System.nanoTime();
+                    HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+                    return new long[] {resp.statusCode(), System.nanoTime() - t};
+                  }));
+        }
+        ObjectNode r = TfServingJson.MAPPER.createObjectNode();
+        r.put("bodies", config.largeBodies());
+        r.put("body_bytes", body.length);
+        r.put("serve_jvm_args", String.join(" ", SERVE_JVM_ARGS));
+        r.put("serve_rss_idle_mb", round(idleKb / 1024.0));
+        warmUp.forEach(r.putArray("warm_up_latency_ms")::add);
+        ArrayNode statuses = r.putArray("statuses");
+        ArrayNode millis = r.putArray("latency_ms");
+        double slowest = 0;
+        for (Future<long[]> f : answers) {
+          long[] a = f.get();
+          statuses.add(a[0]);
+          millis.add(round(a[1] / 1e6));
+          slowest = Math.max(slowest, a[1] / 1e6);
+        }
+        r.put("slowest_ms", round(slowest));
+        r.put("serve_peak_rss_mb", round(procStatusKb(status, "VmHWM:") / 1024.0));
+        log.printf("%d concurrent %.1f MB predict bodies: statuses %s, slowest %.0f ms, child serve peak RSS %.0f MB%n",
+            config.largeBodies(), body.length / 1e6, statuses, slowest, r.get("serve_peak_rss_mb").asDouble());
+        return r;
+      } finally {
+        pool.shutdownNow();
+      }
+    } finally {
+      proc.destroy();
+      if (!proc.waitFor(60, TimeUnit.SECONDS)) proc.destroyForcibly();
+      AtomicFolder.deleteTree(logDir);
+    }
+  }
+
+  /** {"instances": [{"input_word_ids": [...], "input_mask": [...], "input_type_ids": [...]}, ...]} of about {@code bytes}. */
+  private static byte[] largePredictBody(ExportedModel model, List<String> texts, long bytes) {
+    try (ClassifierAssets assets =
+        ClassifierAssets.find(model.dir()).orElseThrow(() -> new JtuneException(model.dir() + ": not a jtune text classifier"))) {
+      int len = assets.maxSeqLen();
+      StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 64, bytes + 4096)).append("{\"instances\":[");
+      for (int i = 0; sb.length() < bytes; i++) {
+        int[] ids = assets.encode(texts.get(i % texts.size()));
+        if (i > 0) sb.append(',');
+        sb.append("{\"input_word_ids\":[");
+        for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(k < ids.length ? ids[k] : 0);
+        sb.append("],\"input_mask\":[");
+        for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(k < ids.length ? 1 : 0);
+        sb.append("],\"input_type_ids\":[");
+        for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(0);
+        sb.append("]}");
+      }
+      return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The port the child server prints once it listens ("jtune serve: [...] on http://host:port ..."). */
+  private static int servePort(Process proc, Path log) throws Exception {
+    Pattern listening = Pattern.compile("jtune serve: .* on http://[^:]+:(\\d+)");
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (!proc.isAlive()) throw new JtuneException("child jtune serve exited (" + proc.exitValue() + "): " + Files.readString(log));
+      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        Matcher m = listening.matcher(line);
+        if (m.find()) return Integer.parseInt(m.group(1));
+      }
+      Thread.sleep(200);
+    }
+    throw new JtuneException("child jtune serve did not start listening within 300 s: see " + log);
+  }
+
   /** Runs {@code jtune score} on {@code rows} rows in a child JVM and samples its peak RSS. */
   private ObjectNode scoreInChildJvm(ExportedModel model, List<String> texts, int rows) throws Exception {
     Files.createDirectories(config.workDir());
@@ -233,7 +361,7 @@ public final class ServeBenchmark {
     long peakKb = 0;
     Path status = Path.of("/proc", Long.toString(proc.pid()), "status");
     while (proc.isAlive()) {
-      peakKb = Math.max(peakKb, vmHwmKb(status));
+      peakKb = Math.max(peakKb, procStatusKb(status, "VmHWM:"));
       Thread.sleep(200);
     }
     int exit = proc.waitFor();
@@ -249,10 +377,29 @@ public final class ServeBenchmark {
     return r;
   }
 
-  private static long vmHwmKb(Path status) {
+  /** The CPU's model name and AVX flags from /proc/cpuinfo, which the figures depend on (absent elsewhere than Linux). */
+  private static void cpuInfo(ObjectNode r) {
+    try {
+      String model = null;
+      String flags = null;
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (model == null && line.startsWith("model name")) model = line.substring(line.indexOf(':') + 1).trim();
+        if (flags == null && line.startsWith("flags")) flags = line.substring(line.indexOf(':') + 1).trim();
+      }
+      if (model != null) r.put("cpu_model", model);
+      if (flags != null) {
+        r.put("cpu_avx_flags", String.join(" ", Arrays.stream(flags.split("\\s+")).filter(f -> f.startsWith("avx") || f.startsWith("amx")).sorted().toList()));
+      }
+    } catch (IOException e) {
+      // not Linux: the report goes without it
+    }
+  }
+
+  /** A kB field of /proc/<pid>/status, e.g. VmHWM (peak RSS) or VmRSS; 0 once the process is gone. */
+  private static long procStatusKb(Path status, String field) {
     try {
       for (String line : Files.readAllLines(status)) {
-        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", ""));
       }
     } catch (IOException | UncheckedIOException e) {
       // the process just exited

@@ -78,6 +78,10 @@ public record ServeConfig(
     return new ServeConfig(modelBase, host, port, n, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout, limits);
   }
 
+  public ServeConfig withMaxRequestElements(long n) {
+    return withLimits(new ClientLimits(limits.idleTimeout(), limits.bodyTimeout(), limits.maxBufferedBodyBytes(), n));
+  }
+
   public ServeConfig withLimits(ClientLimits l) {
     return new ServeConfig(modelBase, host, port, maxBodyBytes, requestTimeout, pollInterval, batching, inferenceThreads, intraOpThreads, drainTimeout, l);
   }

@@ -18,6 +18,17 @@ public record SignatureSpec(
     outputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
   }
 
+  /**
+   * The first input or output whose dtype jtune cannot carry (e.g. DT_INT8, which TF-Java has no
+   * type for), or empty when every one can; a signature without inputs (an init op) is not one to call.
+   */
+  public java.util.Optional<TensorSpec> uncarried() {
+    if (inputs.isEmpty()) return java.util.Optional.empty();
+    return java.util.stream.Stream.concat(inputs.values().stream(), outputs.values().stream())
+        .filter(t -> t.carriedType().isEmpty())
+        .findFirst();
+  }
+
   public static SignatureSpec of(String name, SignatureDef def) {
     return new SignatureSpec(name, def.getMethodName(), specs(def.getInputsMap()), specs(def.getOutputsMap()));
   }

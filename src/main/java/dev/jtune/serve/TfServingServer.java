@@ -1,6 +1,5 @@
 package dev.jtune.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
@@ -369,13 +368,14 @@ public final class TfServingServer implements AutoCloseable {
       if (!api.equals("predict") && !api.equals("classify") && !api.equals("regress")) {
         throw new ApiException(404, "Malformed request: POST " + ctx.path() + " (expected :predict, :classify or :regress)");
       }
-      JsonNode root = TfServingJson.parse(body(ctx));
+      long maxElements = config.limits().maxRequestElements();
+      RequestBody request = RequestBody.parse(body(ctx), maxElements);
       lease = models.acquire(r.model(), r.version());
       CompletableFuture<byte[]> response =
           switch (api) {
-            case "predict" -> predict(lease.version(), root);
-            case "classify" -> ExampleRequests.classify(lease.version(), root, runner);
-            default -> ExampleRequests.regress(lease.version(), root, runner);
+            case "predict" -> predict(lease.version(), request);
+            case "classify" -> ExampleRequests.classify(lease.version(), request, runner, maxElements);
+            default -> ExampleRequests.regress(lease.version(), request, runner, maxElements);
           };
       ServableVersion.Lease held = lease;
       lease = null;
@@ -426,9 +426,9 @@ public final class TfServingServer implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<byte[]> predict(ServableVersion v, JsonNode root) {
-    SignatureSpec sig = v.signature(TfServingJson.signatureName(root));
-    TfServingJson.PredictRequest req = TfServingJson.decodePredict(root, sig);
+  private CompletableFuture<byte[]> predict(ServableVersion v, RequestBody request) {
+    SignatureSpec sig = v.signature(request.signatureName());
+    TfServingJson.PredictRequest req = TfServingJson.decodePredict(request, sig, config.limits().maxRequestElements());
     boolean paddable = v.classifier().isPresent() && ClassifierAssets.isTokenSignature(sig);
     return runner
         .submit(v, sig.name(), req.inputs(), paddable)

@@ -40,7 +40,7 @@ class ErrorBodiesTest {
     Files.writeString(badvars.resolve("variables/variables.index"), "not a checkpoint index");
     Path assets = ServingFixtures.textClassifier(base, "badassets", 1, 3);
     Files.writeString(assets.resolve("assets.extra/tokenizer.json"), "{ this is not json");
-    ClientLimits limits = new ClientLimits(Duration.ofSeconds(30), Duration.ofMillis(300), 1 << 20);
+    ClientLimits limits = new ClientLimits(Duration.ofSeconds(30), Duration.ofMillis(300), 1 << 20, ClientLimits.DEFAULT_MAX_REQUEST_ELEMENTS);
     ServeConfig cfg = ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ZERO).withMaxBodyBytes(64 * 1024).withLimits(limits);
     List<Case> cases =
         List.of(

@@ -108,7 +108,9 @@ final class ServingFixtures {
   /**
    * Writes {@code base/name/version/} with two signatures: {@code serving_default} (float x
    * [-1,3], int32 k [-1]) -> (y = 2x + 1 [-1,3], s = sum(x) + k [-1]) and {@code scale}
-   * (x [-1,3]) -> (y = x * version), whose output tells which version answered; {@code
+   * (x [-1,3]) -> (y = x * version), whose output tells which version answered; {@code project}
+   * (x [-1,3]) -> (y = x [1,2,3]^T, a MatMul that rejects other widths); {@code total} (x [-1,3]) -> sum of all x; {@code strlen} (DT_STRING
+   * text [-1]) -> (byte length, int32); {@code
    * classify_f} / {@code regress_f} take serialized tf.Examples with a 2-float feature "f" and
    * answer softmax scores with classes (neg, pos) / the sum of f.
    */
@@ -128,6 +130,22 @@ final class ServingFixtures {
           sigs.add(
               Signature.builder().key("scale").methodName("tensorflow/serving/predict")
                   .input("x", x).output("y", scaled).build());
+          // a graph that does check shapes: x [n,3] times a [3,1] kernel
+          var projected = tf.withName("projected").linalg.matMul(x, constant(tf, new float[] {1, 2, 3}, 3, 1));
+          sigs.add(
+              Signature.builder().key("project").methodName("tensorflow/serving/predict")
+                  .input("x", x).output("y", projected).build());
+          // one number however large the input: what a request costs to decode is what remains
+          var total = tf.withName("total").reduceSum(x, tf.constant(new int[] {0, 1}));
+          sigs.add(
+              Signature.builder().key("total").methodName("tensorflow/serving/predict")
+                  .input("x", x).output("total", total).build());
+          // DT_STRING in, byte length out
+          var text = tf.withName("text").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
+          var length = tf.withName("length").strings.stringLength(text);
+          sigs.add(
+              Signature.builder().key("strlen").methodName("tensorflow/serving/predict")
+                  .input("text", text).output("length", length).build());
           // TF Serving's classify/regress style: serialized tf.Example in, feature "f" = 2 floats
           var examples = tf.withName("tf_example").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
           var none = tf.constant(Shape.of(0), DataBuffers.ofObjects(new String[0]));

@@ -150,7 +150,7 @@ class SlowClientsTest {
   @Timeout(60)
   void aBodyThatTricklesOrStallsGets408AndTheConnectionCloses(@TempDir Path base) throws Exception {
     ServingFixtures.genericModel(base, "generic", 1);
-    ClientLimits limits = new ClientLimits(Duration.ofMillis(400), Duration.ofMillis(1_000), 1 << 20);
+    ClientLimits limits = new ClientLimits(Duration.ofMillis(400), Duration.ofMillis(1_000), 1 << 20, ClientLimits.DEFAULT_MAX_REQUEST_ELEMENTS);
     try (TfServingServer server =
         TfServingServer.start(ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ZERO).withMaxBodyBytes(64 * 1024).withLimits(limits))) {
       // one byte every 100 ms: never idle, but not done within the body timeout
@@ -212,7 +212,7 @@ class SlowClientsTest {
   @Timeout(60)
   void bodiesOverTheMemoryCapGet503WhileSmallRequestsStillPass(@TempDir Path base) throws Exception {
     ServingFixtures.genericModel(base, "generic", 1);
-    ClientLimits limits = new ClientLimits(Duration.ofSeconds(30), Duration.ofSeconds(30), 32 * 1024);
+    ClientLimits limits = new ClientLimits(Duration.ofSeconds(30), Duration.ofSeconds(30), 32 * 1024, ClientLimits.DEFAULT_MAX_REQUEST_ELEMENTS);
     try (TfServingServer server =
         TfServingServer.start(ServeConfig.defaults(base).withPort(0).withPollInterval(Duration.ZERO).withMaxBodyBytes(16 * 1024).withLimits(limits))) {
       int port = server.port();

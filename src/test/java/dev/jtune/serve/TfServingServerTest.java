@@ -168,7 +168,7 @@ class TfServingServerTest {
     assertEquals(1 / (1 + e), c.json().at("/results/0/0/1").asDouble(), 1e-6);
     assertEquals(e / (1 + e), c.json().at("/results/0/1/1").asDouble(), 1e-6);
     assertEquals(0.5, c.json().at("/results/1/1/1").asDouble(), 1e-6);
-    Reply r = post("/v1/models/generic:regress", "{\"signature_name\":\"regress_f\",\"examples\":[{\"f\":[1.0,2.0]},{\"f\":[-1,0.25]}]}");
+    Reply r = post("/v1/models/generic:regress", "{\"signature_name\":\"regress_f\",\"examples\":[{\"f\":[1.0,2.0]},{\"f\":[-1.0,0.25]}]}");
     assertEquals(json("{\"results\":[3.0,-0.75]}"), r.json(), r.raw());
     Reply wrong = post("/v1/models/generic:classify", "{\"signature_name\":\"scale\",\"examples\":[{\"f\":[1.0,2.0]}]}");
     assertEquals(400, wrong.status(), wrong.raw());
@@ -210,7 +210,8 @@ class TfServingServerTest {
     }
     Reply both = post("/v1/models/generic:predict", "{\"instances\":[[1,2,3]],\"inputs\":[[1,2,3]]}");
     assertEquals("Not formatted correctly expecting only one of 'inputs' or 'instances' keys exists", both.json().get("error").asText());
-    Reply shape = post("/v1/models/generic:predict", "{\"signature_name\":\"scale\",\"instances\":[[1,2]]}");
+    // a shape the graph refuses (a [1,2] row times a [3,1] kernel) is the runtime's 400
+    Reply shape = post("/v1/models/generic:predict", "{\"signature_name\":\"project\",\"instances\":[[1,2]]}");
     assertEquals(400, shape.status(), shape.raw());
   }
 
