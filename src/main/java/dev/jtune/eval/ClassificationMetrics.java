@@ -23,6 +23,26 @@ public record ClassificationMetrics(
         m.total(), loss, m.accuracy(), m.macroF1(), m.perClass(labels), List.copyOf(labels), m.counts());
   }
 
+  /**
+   * The metrics of predicted class probabilities against the true labels: argmax per row for the
+   * confusion matrix, and the mean cross-entropy {@code -log p[truth]} (clamped at 1e-12) as loss.
+   */
+  public static ClassificationMetrics fromProbabilities(float[][] probabilities, int[] truth, List<String> labels) {
+    if (probabilities.length != truth.length) {
+      throw new IllegalArgumentException(probabilities.length + " predictions for " + truth.length + " labels");
+    }
+    ConfusionMatrix m = new ConfusionMatrix(labels.size());
+    double loss = 0;
+    for (int i = 0; i < truth.length; i++) {
+      float[] p = probabilities[i];
+      int best = 0;
+      for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+      m.add(truth[i], best);
+      loss -= Math.log(Math.max(p[truth[i]], 1e-12));
+    }
+    return of(m, labels, truth.length == 0 ? Double.NaN : loss / truth.length);
+  }
+
   /** The value of a metric by name: {@code loss}, {@code accuracy} or {@code macro_f1}. */
   public double metric(String name) {
     return switch (name) {

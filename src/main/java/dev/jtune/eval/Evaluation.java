@@ -1,5 +1,6 @@
 package dev.jtune.eval;
 
+import dev.jtune.artifact.JtuneJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
@@ -81,7 +82,7 @@ public final class Evaluation {
   private static Path datasetOfRun(Path run) {
     Path f = run.resolve("config.json");
     try {
-      JsonNode data = JsonFiles.MAPPER.readTree(f.toFile()).get("data");
+      JsonNode data = JtuneJson.MAPPER.readTree(f.toFile()).get("data");
       if (data == null || !data.isTextual()) throw new JtuneException(f + ": no 'data' field; pass --data or --csv");
       return Path.of(data.asText());
     } catch (IOException e) {

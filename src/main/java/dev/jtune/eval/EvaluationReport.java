@@ -1,5 +1,6 @@
 package dev.jtune.eval;
 
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,7 +21,7 @@ public record EvaluationReport(
   }
 
   public void writeJson(Path file) {
-    JsonFiles.write(file, this);
+    JtuneJson.write(file, this);
   }
 
   public void writeMarkdown(Path file) {

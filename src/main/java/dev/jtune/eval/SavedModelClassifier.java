@@ -1,5 +1,6 @@
 package dev.jtune.eval;
 
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.JtuneException;
 import dev.jtune.data.TextTokenizer;
 import dev.jtune.data.TokenBatch;
@@ -19,47 +20,14 @@ import org.tensorflow.SessionFunction;
  * batches or raw texts. Owns the loaded bundle and the tokenizer: close it.
  */
 public final class SavedModelClassifier implements AutoCloseable {
-  /**
-   * The head description saved as {@code assets/classifier.json}: {@code layers} is how many top
-   * encoder layers' pooled vectors the head concatenates (absent in files written before it existed = 1).
-   */
-  public record Info(String pooling, int layers, int numLabels, List<String> labels, int maxSeqLen) {
-    public Info {
-      if (!"cls".equals(pooling) && !"mean".equals(pooling)) throw new IllegalArgumentException("pooling must be cls or mean, got " + pooling);
-      if (layers == 0) layers = 1;
-      if (layers < 0) throw new IllegalArgumentException("layers must be >= 1, got " + layers);
-      if (labels == null || labels.size() < 2) throw new IllegalArgumentException("labels must list at least 2 classes");
-      labels = List.copyOf(labels);
-      if (labels.size() != numLabels) throw new IllegalArgumentException(labels.size() + " labels for " + numLabels + " classes");
-      if (maxSeqLen < 2) throw new IllegalArgumentException("max_seq_len must be >= 2, got " + maxSeqLen);
-    }
-
-    /** Reads a {@code classifier.json} file; a missing or invalid one is one {@link JtuneException} line. */
-    public static Info read(Path file) {
-      try {
-        return JsonFiles.MAPPER.readValue(file.toFile(), Info.class);
-      } catch (IOException | IllegalArgumentException e) {
-        Throwable c = e;
-        while (c.getCause() != null) c = c.getCause();
-        throw new JtuneException(file + ": cannot read the classifier description (" + firstLine(c.getMessage())
-            + "); pass the model/ folder of a training run");
-      }
-    }
-
-    public void write(Path file) {
-      JsonFiles.write(file, this);
-    }
-  }
-
-  public static final String INFO_FILE = "classifier.json";
 
   private final Path dir;
-  private final Info info;
+  private final ClassifierSpec info;
   private final SavedModelBundle bundle;
   private final SessionFunction serving;
   private final TextTokenizer tokenizer;
 
-  private SavedModelClassifier(Path dir, Info info, SavedModelBundle bundle, TextTokenizer tokenizer) {
+  private SavedModelClassifier(Path dir, ClassifierSpec info, SavedModelBundle bundle, TextTokenizer tokenizer) {
     this.dir = dir;
     this.info = info;
     this.bundle = bundle;
@@ -69,7 +37,7 @@ public final class SavedModelClassifier implements AutoCloseable {
 
   /** Loads a classifier folder; a folder that is not one is a {@link JtuneException}. */
   public static SavedModelClassifier load(Path dir) {
-    Info info = readInfo(dir);
+    ClassifierSpec info = readInfo(dir);
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new JtuneException(dir + ": no saved_model.pb; pass the model/ folder of a training run");
     }
@@ -83,15 +51,15 @@ public final class SavedModelClassifier implements AutoCloseable {
   }
 
   /** The {@code assets/classifier.json} of a classifier SavedModel folder. */
-  public static Info readInfo(Path dir) {
-    return Info.read(dir.resolve("assets").resolve(INFO_FILE));
+  public static ClassifierSpec readInfo(Path dir) {
+    return ClassifierSpec.readIn(dir.resolve("assets"));
   }
 
   public Path dir() {
     return dir;
   }
 
-  public Info info() {
+  public ClassifierSpec info() {
     return info;
   }
 

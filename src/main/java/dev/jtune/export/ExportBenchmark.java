@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.JtuneException;
 import java.io.IOException;
@@ -40,7 +41,7 @@ public final class ExportBenchmark {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb")) || !Files.isRegularFile(dir.resolve(ModelExporter.ONNX_FILE))) {
       throw new JtuneException(dir + ": needs both saved_model.pb and " + ModelExporter.ONNX_FILE + "; export with --format savedmodel,onnx");
     }
-    SavedModelClassifier.Info spec = SavedModelClassifier.Info.read(extra.resolve(SavedModelClassifier.INFO_FILE));
+    ClassifierSpec spec = ClassifierSpec.readIn(extra);
     EvaluationSet set = EvaluationSet.fromDataset(c.data(), c.split(), extra.resolve("tokenizer.json"), spec.maxSeqLen(), spec.labels(), c.limit());
     log.printf("bench export: %d examples of %s, batch %d%n", set.size(), set.source(), c.batchSize());
     ArtifactScores tf;

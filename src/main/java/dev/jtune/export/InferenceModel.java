@@ -1,5 +1,7 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.Pooling;
+
 import dev.jtune.train.TrainedRun;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
@@ -62,7 +64,7 @@ public final class InferenceModel implements AutoCloseable {
   }
 
   /** A head over the last layer only. */
-  public static InferenceModel build(BertConfig config, String pooling, EncoderWeights encoder,
+  public static InferenceModel build(BertConfig config, Pooling pooling, EncoderWeights encoder,
       EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
     return build(config, pooling, 1, encoder, kernel, bias);
   }
@@ -71,7 +73,7 @@ public final class InferenceModel implements AutoCloseable {
    * Builds the inference graph for these weights; {@code pooling} is cls or mean, applied to each
    * of the top {@code layers} encoder layers exactly as in training ({@link ClassifierHead}).
    */
-  public static InferenceModel build(BertConfig config, String pooling, int layers, EncoderWeights encoder,
+  public static InferenceModel build(BertConfig config, Pooling pooling, int layers, EncoderWeights encoder,
       EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
     int labels = (int) bias.shape().get(0);
     Path checkpoint = null;

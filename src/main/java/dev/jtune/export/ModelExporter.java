@@ -1,12 +1,13 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.ClassifierSpec;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.export.ir.GraphLowering;
 import dev.jtune.export.ir.InferenceIr;
@@ -127,7 +128,7 @@ public final class ModelExporter {
 
   private void writeAssets(TrainedRun run, Path staged, long version, int seqLen, Map<String, Object> graphInfo) throws IOException {
     Path extra = Files.createDirectories(staged.resolve("assets.extra"));
-    for (String f : List.of("tokenizer.json", "labels.txt", SavedModelClassifier.INFO_FILE)) Files.copy(run.asset(f), extra.resolve(f));
+    for (String f : List.of("tokenizer.json", "labels.txt", ClassifierSpec.FILE_NAME)) Files.copy(run.asset(f), extra.resolve(f));
     ObjectNode p = JSON.createObjectNode();
     p.put("model_name", staged.getParent().getFileName().toString());
     p.put("version", version);
@@ -137,7 +138,7 @@ public final class ModelExporter {
     readJson(run.runDir().resolve("config.json")).ifPresent(j -> p.set("run_config", j));
     readJson(run.runDir().resolve("metrics.json")).ifPresent(j -> p.set("run_metrics", j));
     p.set("encoder", JSON.readTree(run.config().toJson()));
-    p.set("classifier", JsonFiles.MAPPER.valueToTree(run.classifier()));
+    p.set("classifier", JtuneJson.MAPPER.valueToTree(run.classifier()));
     p.put("pruning_masks_folded", run.foldedMasks());
     p.putPOJO("formats", config.formats().stream().map(ExportFormat::label).sorted().toList());
     p.put("savedmodel_precision", config.savedModelPrecision().name().toLowerCase(java.util.Locale.ROOT));

@@ -2,7 +2,7 @@ package dev.jtune.train;
 
 import dev.jtune.JtuneException;
 import dev.jtune.io.AtomicFiles;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -63,7 +63,7 @@ public final class CheckpointStore {
     AtomicFiles.write(file, tmp -> {
       try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
         out.writeUTF(MAGIC);
-        byte[] json = JsonFiles.MAPPER.writeValueAsBytes(state);
+        byte[] json = JtuneJson.MAPPER.writeValueAsBytes(state);
         out.writeInt(json.length);
         out.write(json);
         out.writeInt(tensors.size());
@@ -87,7 +87,7 @@ public final class CheckpointStore {
       if (!MAGIC.equals(in.readUTF())) throw new JtuneException(file + ": not a jtune checkpoint");
       byte[] json = new byte[in.readInt()];
       in.readFully(json);
-      TrainerState state = JsonFiles.MAPPER.readValue(json, TrainerState.class);
+      TrainerState state = JtuneJson.MAPPER.readValue(json, TrainerState.class);
       int n = in.readInt();
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (int i = 0; i < n; i++) {

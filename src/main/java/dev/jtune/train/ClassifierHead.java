@@ -1,5 +1,6 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.Pooling;
 import dev.jtune.model.BertEncoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,25 +41,24 @@ public final class ClassifierHead {
   }
 
   /** The vector the head classifies: [CLS] or masked mean, then the encoder's dense pooler if any. */
-  public static Operand<TFloat32> pooled(BertEncoder encoder, String pooling) {
+  public static Operand<TFloat32> pooled(BertEncoder encoder, Pooling pooling) {
     return pooled(encoder, pooling, 1);
   }
 
   /**
    * The pooled vectors of the top {@code layers} encoder layers concatenated, [batch, layers * H]:
    * layer L-K first, the last layer (after the encoder's dense pooler, if any) last. One layer is
-   * exactly {@link #pooled(BertEncoder, String)}. Lower layers carry more lexical detail, which a
+   * exactly {@link #pooled(BertEncoder, Pooling)}. Lower layers carry more lexical detail, which a
    * frozen encoder's last layer has partly abstracted away.
    */
-  public static Operand<TFloat32> pooled(BertEncoder encoder, String pooling, int layers) {
+  public static Operand<TFloat32> pooled(BertEncoder encoder, Pooling pooling, int layers) {
     int total = encoder.config().numHiddenLayers();
     if (layers < 1 || layers > total) {
       throw new IllegalArgumentException("layers must be in [1, " + total + "], got " + layers);
     }
     Operand<TFloat32> last = encoder.applyPooler(switch (pooling) {
-      case "cls" -> encoder.clsOutput();
-      case "mean" -> encoder.meanOutput();
-      default -> throw new IllegalArgumentException("pooling must be cls or mean, got " + pooling);
+      case CLS -> encoder.clsOutput();
+      case MEAN -> encoder.meanOutput();
     });
     if (layers == 1) return last;
     Ops tf = Ops.create(encoder.graph()).withSubScope("head_features");
@@ -68,7 +68,7 @@ public final class ClassifierHead {
     List<Operand<TFloat32>> parts = new ArrayList<>();
     for (int l = total - layers; l < total - 1; l++) {
       Operand<TFloat32> tokens = tf.reshape(encoder.layerOutput(l), seqShape);
-      parts.add(pooling.equals("cls")
+      parts.add(pooling == Pooling.CLS
           ? tf.stridedSlice(tokens, Indices.all(), Indices.at(0), Indices.all())
           : tf.math.div(tf.reduceSum(tf.math.mul(tokens, mask), tf.constant(1)), count));
     }

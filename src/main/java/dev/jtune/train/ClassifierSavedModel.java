@@ -1,8 +1,9 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.io.AtomicFiles;
 import dev.jtune.io.AtomicFolder;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
@@ -36,7 +37,7 @@ public final class ClassifierSavedModel {
 
   /** Exports to {@code dir} (built next to it, then renamed into place of the previous one). */
   public static void write(Path dir, BertConfig config, EncoderWeights encoder, float[] kernel, float[] bias,
-      SavedModelClassifier.Info info, Path tokenizerJson) {
+      ClassifierSpec info, Path tokenizerJson) {
     try {
       AtomicFolder.replaceOwned(dir, tmp -> {
         try (Graph g = new Graph()) {
@@ -70,7 +71,7 @@ public final class ClassifierSavedModel {
         config.write(assets.resolve(BertConfig.FILE_NAME));
         Files.copy(tokenizerJson, assets.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
         AtomicFiles.writeString(assets.resolve("labels.txt"), String.join("\n", info.labels()) + "\n");
-        JsonFiles.write(assets.resolve(SavedModelClassifier.INFO_FILE), info);
+        info.write(assets.resolve(ClassifierSpec.FILE_NAME));
       });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot export classifier to " + dir + ": " + e.getMessage(), e);

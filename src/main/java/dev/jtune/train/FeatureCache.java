@@ -1,5 +1,7 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.Pooling;
+
 import dev.jtune.data.TokenBatch;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
@@ -178,7 +180,7 @@ public final class FeatureCache {
       graph = new Graph();
       try {
         encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
-        pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, pooling, layers));
+        pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, Pooling.parse(pooling), layers));
         session = new Session(graph);
         session.initialize();
         encoder.assign(session, weights);

@@ -1,5 +1,6 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.JtuneException;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
@@ -29,7 +30,7 @@ public record TrainedRun(
     Path runDir,
     String name,
     BertConfig config,
-    SavedModelClassifier.Info classifier,
+    ClassifierSpec classifier,
     List<String> labels,
     EncoderWeights encoderWeights,
     EncoderWeights.Weight headKernel,
@@ -58,13 +59,13 @@ public record TrainedRun(
           + "finish training first (jtune train)");
     }
     Path assets = model.resolve("assets");
-    for (String f : List.of(BertConfig.FILE_NAME, "tokenizer.json", "labels.txt", SavedModelClassifier.INFO_FILE)) {
+    for (String f : List.of(BertConfig.FILE_NAME, "tokenizer.json", "labels.txt", ClassifierSpec.FILE_NAME)) {
       if (!Files.isRegularFile(assets.resolve(f))) {
         throw new JtuneException(assets.resolve(f) + ": missing; a finished model folder has assets/" + f);
       }
     }
     BertConfig config = BertConfig.read(assets.resolve(BertConfig.FILE_NAME));
-    SavedModelClassifier.Info head = SavedModelClassifier.readInfo(model);
+    ClassifierSpec head = ClassifierSpec.readIn(assets);
     List<String> labels;
     try {
       labels = Files.readAllLines(assets.resolve("labels.txt")).stream().filter(l -> !l.isBlank()).toList();

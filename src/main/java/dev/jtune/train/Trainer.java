@@ -1,5 +1,7 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.Pooling;
+
 import dev.jtune.data.LengthBuckets;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.eval.ClassificationMetrics;
@@ -209,7 +211,7 @@ public final class Trainer {
         encoder = BertEncoder.build(graph, encoderConfig,
             BertEncoder.Options.training(config.loop().seed()).withDropoutFromDepth(firstTrained));
         features = null;
-        pooled = ClassifierHead.pooled(encoder, config.head().pooling(), layers);
+        pooled = ClassifierHead.pooled(encoder, Pooling.parse(config.head().pooling()), layers);
       }
       dropoutRate = tf.withName("head_dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
       dropoutSeed = tf.withName("head_dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));

@@ -5,7 +5,7 @@ import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.model.EncoderSavedModel;
 import dev.jtune.model.PretrainedEncoder;
 import java.io.IOException;
@@ -95,7 +95,7 @@ public final class TrainingBenchmark {
 
   public static String toJson(Map<String, Object> report) {
     try {
-      return JsonFiles.MAPPER.writeValueAsString(report);
+      return JtuneJson.MAPPER.writeValueAsString(report);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.StrictJson;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -277,12 +277,12 @@ public record TrainingConfig(
   }
 
   public void write(Path file) {
-    JsonFiles.write(file, this);
+    JtuneJson.write(file, this);
   }
 
   public String toJson() {
     try {
-      return JsonFiles.MAPPER.writeValueAsString(this);
+      return JtuneJson.MAPPER.writeValueAsString(this);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -305,7 +305,7 @@ public record TrainingConfig(
 
   /** The defaults as JSON, with auto values still unresolved (they depend on the final settings). */
   private static ObjectNode defaultTree() {
-    ObjectNode tree = JsonFiles.MAPPER.valueToTree(defaults());
+    ObjectNode tree = JtuneJson.MAPPER.valueToTree(defaults());
     ((ObjectNode) tree.get("loop")).put("epochs", 0);
     return tree;
   }
@@ -366,9 +366,9 @@ public record TrainingConfig(
     Class<?> type = TYPES.get(dottedKey);
     if (value instanceof String s && type != String.class && (type != Object.class || s.strip().startsWith("["))) {
       // numbers, booleans and lists arrive as text on the command line; anything else stays text and is refused below
-      v = StrictJson.parseValue(s).orElse(JsonFiles.MAPPER.getNodeFactory().textNode(s));
+      v = StrictJson.parseValue(s).orElse(JtuneJson.MAPPER.getNodeFactory().textNode(s));
     } else {
-      v = JsonFiles.MAPPER.valueToTree(value);
+      v = JtuneJson.MAPPER.valueToTree(value);
     }
     node.set(leaf, checked(dottedKey, v, current, COMMAND_LINE));
   }
@@ -509,7 +509,7 @@ public record TrainingConfig(
 
   private static TrainingConfig fromTree(ObjectNode tree, String source) {
     try {
-      return JsonFiles.MAPPER.treeToValue(tree, TrainingConfig.class);
+      return JtuneJson.MAPPER.treeToValue(tree, TrainingConfig.class);
     } catch (JsonProcessingException e) {
       Throwable c = e;
       while (c.getCause() != null) c = c.getCause();

@@ -1,5 +1,7 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.Pooling;
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
@@ -10,7 +12,7 @@ import dev.jtune.io.TempSiblings;
 import dev.jtune.eval.ChartWriter;
 import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.eval.EvaluationReport;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.EncoderSavedModel;
@@ -122,8 +124,8 @@ public final class TrainingRun {
 
     Path out = runDir.resolve(MODEL_DIR);
     folder.refuseUserFilesInModel(); // again: hours may have passed since the start
-    SavedModelClassifier.Info info = new SavedModelClassifier.Info(
-        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels().size(), data.labels(), config.tokens().maxSeqLen());
+    ClassifierSpec info = new ClassifierSpec(
+        Pooling.parse(config.head().pooling()), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
 
     ClassificationMetrics test;
@@ -140,8 +142,8 @@ public final class TrainingRun {
   /** The finished run named by {@code init_from}, checked to fit this run's encoder, labels and head. */
   static TrainedRun initSource(TrainingConfig config, BertConfig bert, List<String> labels) {
     Path dir = Path.of(config.initFrom());
-    if (!Files.isRegularFile(dir.resolve(MODEL_DIR).resolve("assets").resolve(SavedModelClassifier.INFO_FILE))) {
-      throw new JtuneException("init_from " + dir + ": not a finished run (no " + MODEL_DIR + "/assets/" + SavedModelClassifier.INFO_FILE
+    if (!Files.isRegularFile(dir.resolve(MODEL_DIR).resolve("assets").resolve(ClassifierSpec.FILE_NAME))) {
+      throw new JtuneException("init_from " + dir + ": not a finished run (no " + MODEL_DIR + "/assets/" + ClassifierSpec.FILE_NAME
           + "); pass a run folder written by jtune train");
     }
     TrainedRun source = TrainedRun.load(dir);
@@ -153,8 +155,8 @@ public final class TrainingRun {
       throw new JtuneException("init_from " + dir + ": its labels " + source.labels() + " differ from " + config.data()
           + " " + labels + "; start from a run trained on the same labels");
     }
-    SavedModelClassifier.Info head = source.classifier();
-    if (!head.pooling().equals(config.head().pooling())) {
+    ClassifierSpec head = source.classifier();
+    if (head.pooling() != Pooling.parse(config.head().pooling())) {
       throw new JtuneException("init_from " + dir + ": its head pools with " + head.pooling() + ", this run with "
           + config.head().pooling() + "; pass --pooling " + head.pooling());
     }
@@ -220,7 +222,7 @@ public final class TrainingRun {
     metrics.put("validation", r.bestValidation());
     metrics.put("test", test);
     metrics.put("timing", timing);
-    JsonFiles.write(runDir.resolve("metrics.json"), metrics);
+    JtuneJson.write(runDir.resolve("metrics.json"), metrics);
 
     writeHistory(runDir.resolve("history.csv"), st.history());
 
@@ -234,7 +236,7 @@ public final class TrainingRun {
         "jtune", String.valueOf(TrainingRun.class.getPackage().getImplementationVersion()),
         "tensorflow", TensorFlow.version(),
         "java", System.getProperty("java.version")));
-    JsonFiles.write(runDir.resolve("provenance.json"), provenance);
+    JtuneJson.write(runDir.resolve("provenance.json"), provenance);
 
     double[] steps = st.history().stream().mapToDouble(TrainerState.HistoryRow::step).toArray();
     double[] curveSteps = st.curve().stream().mapToDouble(TrainerState.CurvePoint::step).toArray();

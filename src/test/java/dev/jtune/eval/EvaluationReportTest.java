@@ -1,5 +1,6 @@
 package dev.jtune.eval;
 
+import dev.jtune.artifact.JtuneJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +24,7 @@ class EvaluationReportTest {
   @Test
   void jsonHoldsMetricsAndConfusionMatrix() throws Exception {
     report().writeJson(dir.resolve("m.json"));
-    JsonNode j = JsonFiles.MAPPER.readTree(dir.resolve("m.json").toFile());
+    JsonNode j = JtuneJson.MAPPER.readTree(dir.resolve("m.json").toFile());
     assertEquals(12.0 / 15, j.at("/metrics/accuracy").asDouble(), 1e-12);
     assertEquals(2, j.at("/metrics/confusion/0/1").asInt());
     assertEquals("spam", j.at("/metrics/per_class/1/label").asText());

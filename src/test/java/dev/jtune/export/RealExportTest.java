@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.eval.SavedModelClassifier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -165,7 +166,7 @@ class RealExportTest {
     config.write(assets.resolve(BertConfig.FILE_NAME));
     Files.copy(tokenizer, assets.resolve("tokenizer.json"));
     Files.write(assets.resolve("labels.txt"), labels);
-    new SavedModelClassifier.Info("mean", 1, labels.size(), new ArrayList<>(labels), maxSeqLen).write(assets.resolve(SavedModelClassifier.INFO_FILE));
+    new ClassifierSpec(dev.jtune.artifact.Pooling.MEAN, 1, new ArrayList<>(labels), maxSeqLen).write(assets.resolve(ClassifierSpec.FILE_NAME));
     Files.writeString(runDir.resolve("config.json"), "{\"data\": \"" + SPAM + "\"}\n");
   }
 }

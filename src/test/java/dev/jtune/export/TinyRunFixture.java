@@ -1,5 +1,7 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.Pooling;
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.data.TinyWordPieceTokenizer;
 
@@ -47,7 +49,7 @@ final class TinyRunFixture {
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.training(seed));
       Ops tf = Ops.create(g);
-      Operand<TFloat32> pooled = ClassifierHead.pooled(enc, pooling, layers);
+      Operand<TFloat32> pooled = ClassifierHead.pooled(enc, Pooling.parse(pooling), layers);
       Random r = new Random(seed);
       float[] k = new float[features * LABELS.size()];
       for (int i = 0; i < k.length; i++) k[i] = (float) (r.nextGaussian() * 0.5);
@@ -75,7 +77,7 @@ final class TinyRunFixture {
     config.write(assets.resolve(BertConfig.FILE_NAME));
     Files.writeString(assets.resolve("tokenizer.json"), tinyTokenizerJson(config.vocabSize()));
     Files.write(assets.resolve("labels.txt"), LABELS);
-    new SavedModelClassifier.Info(pooling, layers, LABELS.size(), LABELS, MAX_SEQ_LEN).write(assets.resolve(SavedModelClassifier.INFO_FILE));
+    new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN).write(assets.resolve(ClassifierSpec.FILE_NAME));
     Files.writeString(runDir.resolve("config.json"), "{\"fixture\": true, \"data\": \"" + runDir.resolveSibling("data").toString().replace("\\", "/") + "\"}\n");
     return runDir;
   }

@@ -1,5 +1,6 @@
 package dev.jtune.train;
 
+import dev.jtune.artifact.Pooling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -32,7 +33,7 @@ class ClassifierHeadTest {
   @Test
   void topLayersConcatenateThePooledOutputOfEachLayer() {
     int h = TWO.hiddenSize();
-    for (String pooling : List.of("mean", "cls")) {
+    for (Pooling pooling : Pooling.values()) {
       float[] both = run(TWO, TrainerTest.PRETRAINED, (e, p) -> ClassifierHead.pooled(e, p, 2), pooling);
       float[] last = run(TWO, TrainerTest.PRETRAINED, ClassifierHead::pooled, pooling);
       // an encoder with only layer 0 (same embeddings and layer-0 weights) outputs what layer 0 hands to layer 1
@@ -49,11 +50,11 @@ class ClassifierHeadTest {
 
   @Test
   void oneLayerIsTheLastLayerAndTooManyIsRefused() {
-    float[] one = run(TWO, TrainerTest.PRETRAINED, (e, p) -> ClassifierHead.pooled(e, p, 1), "mean");
-    float[] last = run(TWO, TrainerTest.PRETRAINED, (e, p) -> e.meanOutput(), "mean");
+    float[] one = run(TWO, TrainerTest.PRETRAINED, (e, p) -> ClassifierHead.pooled(e, p, 1), Pooling.MEAN);
+    float[] last = run(TWO, TrainerTest.PRETRAINED, (e, p) -> e.meanOutput(), Pooling.MEAN);
     org.junit.jupiter.api.Assertions.assertArrayEquals(last, one);
     assertThrows(IllegalArgumentException.class,
-        () -> run(TWO, TrainerTest.PRETRAINED, (e, p) -> ClassifierHead.pooled(e, p, 3), "mean"));
+        () -> run(TWO, TrainerTest.PRETRAINED, (e, p) -> ClassifierHead.pooled(e, p, 3), Pooling.MEAN));
   }
 
   private static EncoderWeights firstLayerOnly(EncoderWeights all) {
@@ -65,7 +66,7 @@ class ClassifierHeadTest {
   }
 
   private static float[] run(BertConfig config, EncoderWeights weights,
-      BiFunction<BertEncoder, String, Operand<TFloat32>> features, String pooling) {
+      BiFunction<BertEncoder, Pooling, Operand<TFloat32>> features, Pooling pooling) {
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.inference());
       Operand<TFloat32> out = features.apply(enc, pooling);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jtune.cli.Main;
 import dev.jtune.data.TokenBatch;
-import dev.jtune.eval.JsonFiles;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.io.CliRun;
 import dev.jtune.io.Manifest;
@@ -47,16 +47,16 @@ class TrainingRunTest {
         "model/assets/classifier.json")) {
       assertTrue(Files.isRegularFile(run.resolve(f)), "missing " + f);
     }
-    JsonNode metrics = JsonFiles.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
     assertTrue(metrics.at("/test/macro_f1").asDouble() > 0.8, metrics.at("/test").toString());
     assertEquals(80, metrics.at("/test/examples").asInt());
     assertEquals(5, Files.readAllLines(run.resolve("history.csv")).size(), "header + one row per epoch");
-    JsonNode info = JsonFiles.MAPPER.readTree(run.resolve("model/assets/classifier.json").toFile());
+    JsonNode info = JtuneJson.MAPPER.readTree(run.resolve("model/assets/classifier.json").toFile());
     assertEquals("mean", info.get("pooling").asText());
     assertEquals(2, info.get("layers").asInt(), "default head.layers 4 uses both layers of the tiny encoder");
     assertEquals(2, info.get("num_labels").asInt());
     assertEquals(32, info.get("max_seq_len").asInt());
-    assertEquals(64, JsonFiles.MAPPER.readTree(run.resolve("provenance.json").toFile()).at("/dataset/sha256").asText().length());
+    assertEquals(64, JtuneJson.MAPPER.readTree(run.resolve("provenance.json").toFile()).at("/dataset/sha256").asText().length());
     assertEquals(TrainingConfig.read(run.resolve("config.json")).loop().epochs(), 4);
   }
 
@@ -109,7 +109,7 @@ class TrainingRunTest {
     Files.writeString(csv, s.toString());
     int code = Main.run("evaluate", "--run", run.toString(), "--csv", csv.toString(), "--text-col", "body", "--label-col", "gold");
     assertEquals(0, code);
-    JsonNode j = JsonFiles.MAPPER.readTree(run.resolve("evaluation-extra.json").toFile());
+    JsonNode j = JtuneJson.MAPPER.readTree(run.resolve("evaluation-extra.json").toFile());
     assertEquals(30, j.at("/metrics/examples").asInt());
     assertEquals(0, Main.run("evaluate", "--run", run.toString()));
     assertTrue(Files.isRegularFile(run.resolve("evaluation-toy-test.md")));
@@ -126,14 +126,14 @@ class TrainingRunTest {
     assertEquals(0, code);
     TrainingConfig c = TrainingConfig.read(next.resolve("config.json"));
     assertEquals(run.toString(), c.initFrom());
-    JsonNode source = JsonFiles.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    JsonNode source = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
     List<String> history = Files.readAllLines(next.resolve("history.csv"));
     double firstValLoss = Double.parseDouble(history.get(1).split(",")[4]);
     assertEquals(source.at("/validation/loss").asDouble(), firstValLoss, 1e-4);
     float[] sourceKernel = CheckpointStore.read(run.resolve("checkpoints/best.ckpt")).tensors().get(ClassifierHead.KERNEL).values();
     float[] kernel = CheckpointStore.read(next.resolve("checkpoints/last.ckpt")).tensors().get(ClassifierHead.KERNEL).values();
     org.junit.jupiter.api.Assertions.assertArrayEquals(sourceKernel, kernel, 1e-5f);
-    assertEquals(run.toString(), JsonFiles.MAPPER.readTree(next.resolve("provenance.json").toFile()).get("init_from").asText());
+    assertEquals(run.toString(), JtuneJson.MAPPER.readTree(next.resolve("provenance.json").toFile()).get("init_from").asText());
 
     Path out = dir.resolve("runs").resolve("bad-init");
     assertUserError("pass --pooling mean", "train", "--model", encoder.toString(), "--data", data.toString(),

@@ -1,0 +1,52 @@
+package dev.jtune.artifact;
+
+import dev.jtune.JtuneException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a consumer needs to run a jtune classifier, saved as {@code classifier.json} beside every
+ * classifier SavedModel ({@code runs/<run>/model/assets/}, {@code exports/<name>/<v>/assets.extra/}):
+ * the labels (index = class id), how the head pools ({@code pooling} over the top {@code layers}
+ * encoder layers), and how texts become tokens ({@code tokenizer} file beside it, {@code
+ * max_seq_len}, {@code truncation}). Files written before a field existed read with its default
+ * ({@code layers} 1, {@code truncation} head, {@code tokenizer} tokenizer.json).
+ */
+public record ClassifierSpec(
+    Pooling pooling, int layers, int numLabels, List<String> labels, int maxSeqLen, Truncation truncation, String tokenizer) {
+  public static final String FILE_NAME = "classifier.json";
+  public static final String DEFAULT_TOKENIZER = "tokenizer.json";
+
+  public ClassifierSpec {
+    if (pooling == null) throw new JtuneException("classifier pooling is missing; one of " + Pooling.names());
+    if (layers == 0) layers = 1;
+    if (layers < 0) throw new JtuneException("classifier layers must be >= 1, got " + layers);
+    if (labels == null || labels.size() < 2) throw new JtuneException("a classifier needs at least 2 labels, got " + labels);
+    labels = List.copyOf(labels);
+    if (numLabels == 0) numLabels = labels.size();
+    if (labels.size() != numLabels) throw new JtuneException(labels.size() + " labels for " + numLabels + " classes");
+    if (maxSeqLen < 2) throw new JtuneException("max_seq_len must be >= 2, got " + maxSeqLen);
+    if (truncation == null) truncation = Truncation.HEAD;
+    if (tokenizer == null || tokenizer.isBlank()) tokenizer = DEFAULT_TOKENIZER;
+  }
+
+  /** A spec with the default truncation and tokenizer file. */
+  public ClassifierSpec(Pooling pooling, int layers, List<String> labels, int maxSeqLen) {
+    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, DEFAULT_TOKENIZER);
+  }
+
+  /** Reads a {@code classifier.json} file; a missing or invalid one is one {@link JtuneException} line. */
+  public static ClassifierSpec read(Path file) {
+    return JtuneJson.read(file, ClassifierSpec.class, "the classifier description",
+        "pass the model/ folder of a training run or an exported version folder");
+  }
+
+  /** The {@code classifier.json} in {@code assetsDir}. */
+  public static ClassifierSpec readIn(Path assetsDir) {
+    return read(assetsDir.resolve(FILE_NAME));
+  }
+
+  public void write(Path file) {
+    JtuneJson.write(file, this);
+  }
+}
