@@ -305,9 +305,11 @@ public final class BertEncoder {
     // additive bias [B, 1, 1, S]: 0 for real keys, -10000 for padding; computed once for all layers
     Operand<TFloat32> bias = enc.math.mul(enc.math.sub(enc.constant(1f), maskFloat), enc.constant(MASKED_LOGIT));
     bias = enc.reshape(bias, enc.concat(List.of(batch, enc.constant(new int[] {1, 1}), seq), enc.constant(0)));
-    Operand<TInt32> headsShape = enc.concat(
-        List.of(batch, seq, enc.constant(new int[] {config.numAttentionHeads(), config.headSize()})), enc.constant(0));
+    // [B, S, heads, head size] per distinct head count (one for a uniform config), made once
+    Map<Integer, Operand<TInt32>> headsShapes = new HashMap<>();
     for (int l = 0; l < config.numHiddenLayers(); l++) {
+      Operand<TInt32> headsShape = headsShapes.computeIfAbsent(config.layerShape(l).numAttentionHeads(),
+          heads -> enc.concat(List.of(batch, seq, enc.constant(new int[] {heads, config.headSize()})), enc.constant(0)));
       x = transformerLayer(l, x, bias, headsShape);
       layerOutputs.add(x);
     }
@@ -327,10 +329,13 @@ public final class BertEncoder {
     pooledOutput = tf.withName(POOLED_OUTPUT).identity(pooled);
   }
 
+  /**
+   * Transformer layer {@code l}; {@code headsShape} is [B, S, its heads, head size]. A layer with
+   * fewer heads keeps the config's head size (and so its 1/sqrt(head size) scale) and is narrower.
+   */
   private Operand<TFloat32> transformerLayer(int l, Operand<TFloat32> x, Operand<TFloat32> bias, Operand<TInt32> headsShape) {
     String p = BertConfig.layerPrefix(l);
     Ops s = scope(p + "attention/self");
-    int h = config.hiddenSize();
     Operand<TInt32> toHeads = s.constant(new int[] {0, 2, 1, 3});
     // [B*S, H] -> [B, S, heads, d] -> [B, heads, S, d]
     Operand<TFloat32> q = s.linalg.transpose(s.reshape(dense(s, x, p + "attention/self/query/"), headsShape), toHeads);
@@ -340,7 +345,7 @@ public final class BertEncoder {
     Operand<TFloat32> scores = s.math.mul(batchMatMul(s, q, k, true), s.constant((float) (1 / Math.sqrt(config.headSize()))));
     Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)), l + 1);
     Operand<TFloat32> context = s.linalg.transpose(batchMatMul(s, probs, v, false), toHeads); // [B, S, heads, d]
-    context = s.reshape(context, s.constant(new int[] {-1, h}));
+    context = s.reshape(context, s.constant(new int[] {-1, config.attentionWidth(l)})); // [B*S, heads * d]
 
     Ops o = scope(p + "attention/output");
     Operand<TFloat32> attention = dropout(o, dense(o, context, p + "attention/output/dense/"), l + 1);
