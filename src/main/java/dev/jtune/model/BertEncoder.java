@@ -52,29 +52,42 @@ public final class BertEncoder {
    * @param seed seed of the random initializers
    * @param dropoutFromDepth the shallowest block that gets dropout, by {@link EncoderParameter#depth}
    *     (0 = embeddings and every layer; {@code 1 + l} = layer l and above)
+   * @param fusedLayerNorm write each LayerNorm as a training-mode FusedBatchNormV3, the form oneDNN
+   *     turns into one kernel (inference graphs); false keeps the plain mean/variance ops, whose
+   *     gradients are the verified ones (training graphs)
    */
-  public record Options(boolean dropout, long seed, int dropoutFromDepth) {
+  public record Options(boolean dropout, long seed, int dropoutFromDepth, boolean fusedLayerNorm) {
+    /** Fused LayerNorm exactly when there is no dropout, i.e. in inference graphs. */
+    public Options(boolean dropout, long seed, int dropoutFromDepth) {
+      this(dropout, seed, dropoutFromDepth, !dropout);
+    }
+
     public Options(boolean dropout, long seed) {
       this(dropout, seed, 0);
     }
 
-    /** No dropout ops; random initializers seeded with 0. */
+    /** No dropout ops, fused LayerNorm; random initializers seeded with 0. */
     public static Options inference() {
       return new Options(false, 0);
     }
 
-    /** Dropout ops in every block (rate 0 unless fed); initializers seeded. */
+    /** Dropout ops in every block (rate 0 unless fed), plain LayerNorm; initializers seeded. */
     public static Options training(long seed) {
       return new Options(true, seed);
     }
 
     public Options withSeed(long newSeed) {
-      return new Options(dropout, newSeed, dropoutFromDepth);
+      return new Options(dropout, newSeed, dropoutFromDepth, fusedLayerNorm);
     }
 
     /** Dropout only in blocks at {@code depth} and above (the ones that train). */
     public Options withDropoutFromDepth(int depth) {
-      return new Options(dropout, seed, depth);
+      return new Options(dropout, seed, depth, fusedLayerNorm);
+    }
+
+    /** The same options with the LayerNorm written fused ({@code true}) or as plain ops ({@code false}). */
+    public Options withFusedLayerNorm(boolean fused) {
+      return new Options(dropout, seed, dropoutFromDepth, fused);
     }
   }
 
@@ -368,7 +381,7 @@ public final class BertEncoder {
 
   /** LayerNorm over the last axis of [N, H]: (x - mean) * (gamma / sqrt(var + eps)) + beta. */
   private Operand<TFloat32> layerNorm(Ops s, Operand<TFloat32> x, String prefix) {
-    if (!options.dropout() && !Boolean.getBoolean("jtune.plainLayerNorm")) return fusableLayerNorm(s, x, prefix);
+    if (options.fusedLayerNorm()) return fusableLayerNorm(s, x, prefix);
     Operand<TInt32> last = s.constant(new int[] {-1});
     Operand<TFloat32> mean = s.math.mean(x, last, Mean.keepDims(true));
     // centre first: x * g - mean * g loses digits when |mean| >> std (as in some bge dimensions)
@@ -381,8 +394,8 @@ public final class BertEncoder {
 
   /**
    * The same LayerNorm written as a training-mode FusedBatchNormV3 over [1, N, H, 1] (NCHW: one
-   * "channel" per token), the form oneDNN's remapper replaces by a single LayerNorm kernel. Used for
-   * inference graphs only: training graphs keep the plain ops, whose gradients are verified.
+   * "channel" per token), the form oneDNN's remapper replaces by a single LayerNorm kernel
+   * ({@link Options#fusedLayerNorm()}: inference graphs; training graphs keep the plain ops).
    */
   private Operand<TFloat32> fusableLayerNorm(Ops s, Operand<TFloat32> x, String prefix) {
     Operand<TInt32> shape = s.shape(x);

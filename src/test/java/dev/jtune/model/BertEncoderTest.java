@@ -185,6 +185,31 @@ class BertEncoderTest {
     }
   }
 
+  @Test
+  void layerNormIsFusedExactlyWhenTheOptionsSaySoAndBothFormsAgree() {
+    // one LayerNorm after the embeddings and two per layer
+    assertEquals(5, fusedLayerNorms(BertEncoder.Options.inference()));
+    assertEquals(0, fusedLayerNorms(BertEncoder.Options.training(1)));
+    assertEquals(0, fusedLayerNorms(BertEncoder.Options.inference().withFusedLayerNorm(false)));
+    assertEquals(5, fusedLayerNorms(BertEncoder.Options.training(1).withFusedLayerNorm(true)));
+    assertEquals(new BertEncoder.Options(false, 4, 0, true), BertEncoder.Options.inference().withSeed(4));
+    assertEquals(new BertEncoder.Options(true, 4, 0, false), BertEncoder.Options.training(4));
+
+    EncoderWeights w = randomWeights(TINY, 12);
+    TokenRows rows = TokenRows.random(new Random(13), 3, 9, TINY.vocabSize());
+    float[][] fused = forward(TINY, BertEncoder.Options.inference(), w, rows);
+    float[][] plain = forward(TINY, BertEncoder.Options.inference().withFusedLayerNorm(false), w, rows);
+    assertArrayEquals(plain[0], fused[0], 1e-5f);
+    assertArrayEquals(plain[1], fused[1], 1e-5f);
+  }
+
+  private static long fusedLayerNorms(BertEncoder.Options options) {
+    try (Graph g = new Graph()) {
+      BertEncoder.build(g, TINY, options);
+      return countOps(g, "FusedBatchNormV3");
+    }
+  }
+
   /**
    * A pruned layer is the full layer without the removed heads and feed-forward units: the encoder
    * built from {@link #PRUNED} on the kept slices of full weights computes what the full encoder
