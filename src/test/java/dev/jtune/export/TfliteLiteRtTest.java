@@ -40,6 +40,15 @@ class TfliteLiteRtTest {
     }
   }
 
+  @Test
+  void aPrunedEncoderRunsInLiteRtAsInTensorFlow() throws Exception {
+    LiteRtRuntime litert = InstalledLiteRt.require();
+    try (InferenceModel m = TinyClassifier.build(TinyClassifier.PRUNED, Pooling.CLS, 34)) {
+      double max = runInLiteRt(litert, m, TflitePrecision.FLOAT32, new Random(35));
+      assertTrue(max <= 1e-5, "float32 max diff " + max);
+    }
+  }
+
   /** Largest |probability difference| between TensorFlow and LiteRT.js over ROWS random rows padded to SEQ. */
   private double runInLiteRt(LiteRtRuntime litert, InferenceModel m, TflitePrecision p, Random r) throws Exception {
     int[][] in = TinyClassifier.tokenRows(r, ROWS, SEQ);

@@ -5,6 +5,7 @@ import dev.jtune.model.BertConfig;
 import dev.jtune.model.EncoderParameter;
 import dev.jtune.model.EncoderWeights;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.tensorflow.ndarray.Shape;
@@ -16,6 +17,9 @@ import org.tensorflow.ndarray.Shape;
  */
 final class TinyClassifier {
   static final int LABELS = 3;
+  /** TINY (hidden 32, 4 heads of 8, FFN 64) with 3 heads and FFN 48 in layer 0, 1 head and FFN 40 in layer 1. */
+  static final BertConfig PRUNED = BertConfig.tiny(BertConfig.Pooler.DENSE)
+      .withLayerShapes(List.of(new BertConfig.LayerShape(3, 48), new BertConfig.LayerShape(1, 40)));
 
   private TinyClassifier() {}
 
