@@ -1,6 +1,7 @@
 package dev.jtune.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -18,19 +19,28 @@ import org.tensorflow.ndarray.Shape;
 
 /**
  * Architecture of a BERT-style encoder, stored next to its weights as {@code bert_config.json}
- * (field names as in the original BERT release, plus {@code pooler}).
+ * (field names as in the original BERT release, plus {@code pooler} and {@code layer_shapes}).
+ *
+ * <p>Every layer has {@code numAttentionHeads} heads and an {@code intermediateSize} wide
+ * feed-forward block unless {@code layerShapes} says otherwise per layer, as after structured
+ * pruning. A head keeps its width {@link #headSize()} = hidden / numAttentionHeads, so a layer with
+ * fewer heads has a narrower attention: its query/key/value kernels are [H, heads * headSize] and
+ * its attention output kernel [heads * headSize, H], as in a pruned Hugging Face BERT.
  *
  * @param vocabSize number of WordPiece ids
  * @param hiddenSize width H of every token vector
  * @param numHiddenLayers number of transformer layers
- * @param numAttentionHeads attention heads per layer; must divide {@code hiddenSize}
- * @param intermediateSize width of the feed-forward block
+ * @param numAttentionHeads attention heads of the unpruned architecture; must divide {@code hiddenSize}
+ * @param intermediateSize width of the unpruned feed-forward block
  * @param maxPositionEmbeddings longest sequence the position table covers
  * @param typeVocabSize number of token type (segment) ids
  * @param layerNormEps epsilon inside every LayerNorm
  * @param hiddenAct feed-forward activation
  * @param pooler how {@code pooled_output} is made: a trained dense+tanh pooler over [CLS], or the
  *     masked mean of {@code sequence_output} for models shipped without a pooler
+ * @param layerShapes the shape of each layer, layer 0 first, when some layer differs from
+ *     ({@code numAttentionHeads}, {@code intermediateSize}); empty when every layer is uniform
+ *     (then {@code bert_config.json} has no {@code layer_shapes} field)
  */
 public record BertConfig(
     @JsonProperty("vocab_size") int vocabSize,
@@ -42,7 +52,8 @@ public record BertConfig(
     @JsonProperty("type_vocab_size") int typeVocabSize,
     @JsonProperty("layer_norm_eps") double layerNormEps,
     @JsonProperty("hidden_act") Activation hiddenAct,
-    @JsonProperty("pooler") Pooler pooler) {
+    @JsonProperty("pooler") Pooler pooler,
+    @JsonProperty("layer_shapes") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<LayerShape> layerShapes) {
 
   /** File name of the config inside a model folder's {@code assets/}. */
   public static final String FILE_NAME = "bert_config.json";
@@ -51,6 +62,22 @@ public record BertConfig(
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * The shape of one transformer layer.
+   *
+   * @param numAttentionHeads attention heads the layer keeps, between 1 and the config's {@code
+   *     num_attention_heads}
+   * @param intermediateSize width of its feed-forward block, > 0
+   */
+  public record LayerShape(
+      @JsonProperty("num_attention_heads") int numAttentionHeads,
+      @JsonProperty("intermediate_size") int intermediateSize) {
+    public LayerShape {
+      requirePositive("layer_shapes: num_attention_heads", numAttentionHeads);
+      requirePositive("layer_shapes: intermediate_size", intermediateSize);
+    }
+  }
 
   /** Feed-forward activation. */
   public enum Activation {
@@ -121,6 +148,32 @@ public record BertConfig(
     }
     if (hiddenAct == null) hiddenAct = Activation.GELU;
     if (pooler == null) pooler = Pooler.DENSE;
+    layerShapes = checkedLayerShapes(layerShapes, numHiddenLayers, new LayerShape(numAttentionHeads, intermediateSize));
+  }
+
+  /** A config whose layers all have {@code numAttentionHeads} heads and an {@code intermediateSize} wide feed-forward block. */
+  public BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
+      int maxPositionEmbeddings, int typeVocabSize, double layerNormEps, Activation hiddenAct, Pooler pooler) {
+    this(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, maxPositionEmbeddings, typeVocabSize,
+        layerNormEps, hiddenAct, pooler, List.of());
+  }
+
+  /** Empty when every layer has the uniform shape, so that equal architectures compare and serialize equal. */
+  private static List<LayerShape> checkedLayerShapes(List<LayerShape> shapes, int layers, LayerShape uniform) {
+    if (shapes == null || shapes.isEmpty()) return List.of();
+    if (shapes.size() != layers) {
+      throw new IllegalArgumentException(
+          "layer_shapes has " + shapes.size() + " entries but num_hidden_layers is " + layers + "; give one per layer");
+    }
+    for (int l = 0; l < layers; l++) {
+      LayerShape s = shapes.get(l);
+      if (s == null) throw new IllegalArgumentException("layer_shapes[" + l + "] is null");
+      if (s.numAttentionHeads() > uniform.numAttentionHeads()) {
+        throw new IllegalArgumentException("layer_shapes[" + l + "].num_attention_heads " + s.numAttentionHeads()
+            + " exceeds num_attention_heads " + uniform.numAttentionHeads() + " (a layer keeps a subset of the heads)");
+      }
+    }
+    return shapes.stream().allMatch(uniform::equals) ? List.of() : List.copyOf(shapes);
   }
 
   private static void requirePositive(String field, int value) {
@@ -132,9 +185,33 @@ public record BertConfig(
     return new BertConfig(100, 32, 2, 4, 64, 64, 2, 1e-12, Activation.GELU, pooler);
   }
 
-  /** Width of one attention head. */
+  /** Width of one attention head, in every layer: hidden_size / num_attention_heads. */
   public int headSize() {
     return hiddenSize / numAttentionHeads;
+  }
+
+  /** True when every layer has {@code numAttentionHeads} heads and an {@code intermediateSize} wide feed-forward block. */
+  public boolean hasUniformLayers() {
+    return layerShapes.isEmpty();
+  }
+
+  /** The shape of transformer layer {@code layer} (0-based). */
+  public LayerShape layerShape(int layer) {
+    if (layer < 0 || layer >= numHiddenLayers) {
+      throw new IndexOutOfBoundsException("layer " + layer + " of " + numHiddenLayers);
+    }
+    return hasUniformLayers() ? new LayerShape(numAttentionHeads, intermediateSize) : layerShapes.get(layer);
+  }
+
+  /** Width of layer {@code layer}'s attention: its heads times {@link #headSize()}. */
+  public int attentionWidth(int layer) {
+    return layerShape(layer).numAttentionHeads() * headSize();
+  }
+
+  /** This architecture with the given per-layer shapes (one per layer; all-uniform shapes give a uniform config). */
+  public BertConfig withLayerShapes(List<LayerShape> shapes) {
+    return new BertConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, maxPositionEmbeddings,
+        typeVocabSize, layerNormEps, hiddenAct, pooler, shapes);
   }
 
   public boolean hasDensePooler() {
@@ -146,7 +223,7 @@ public record BertConfig(
    * pooler), with its BERT checkpoint name and shape.
    */
   public List<EncoderParameter> parameters() {
-    long h = hiddenSize, ffn = intermediateSize;
+    long h = hiddenSize;
     List<EncoderParameter> p = new ArrayList<>();
     String e = "bert/embeddings/";
     p.add(EncoderParameter.embeddings(e + "word_embeddings", Shape.of(vocabSize, h)));
@@ -156,11 +233,12 @@ public record BertConfig(
     p.add(EncoderParameter.embeddings(e + "LayerNorm/beta", Shape.of(h)));
     for (int l = 0; l < numHiddenLayers; l++) {
       String s = layerPrefix(l);
+      long a = attentionWidth(l), ffn = layerShape(l).intermediateSize();
       for (String qkv : List.of("query", "key", "value")) {
-        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/kernel", Shape.of(h, h)));
-        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/bias", Shape.of(h)));
+        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/kernel", Shape.of(h, a)));
+        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/bias", Shape.of(a)));
       }
-      p.add(EncoderParameter.layer(l, s + "attention/output/dense/kernel", Shape.of(h, h)));
+      p.add(EncoderParameter.layer(l, s + "attention/output/dense/kernel", Shape.of(a, h)));
       p.add(EncoderParameter.layer(l, s + "attention/output/dense/bias", Shape.of(h)));
       p.add(EncoderParameter.layer(l, s + "attention/output/LayerNorm/gamma", Shape.of(h)));
       p.add(EncoderParameter.layer(l, s + "attention/output/LayerNorm/beta", Shape.of(h)));

@@ -52,29 +52,42 @@ public final class BertEncoder {
    * @param seed seed of the random initializers
    * @param dropoutFromDepth the shallowest block that gets dropout, by {@link EncoderParameter#depth}
    *     (0 = embeddings and every layer; {@code 1 + l} = layer l and above)
+   * @param fusedLayerNorm write each LayerNorm as a training-mode FusedBatchNormV3, the form oneDNN
+   *     turns into one kernel (inference graphs); false keeps the plain mean/variance ops, whose
+   *     gradients are the verified ones (training graphs)
    */
-  public record Options(boolean dropout, long seed, int dropoutFromDepth) {
+  public record Options(boolean dropout, long seed, int dropoutFromDepth, boolean fusedLayerNorm) {
+    /** Fused LayerNorm exactly when there is no dropout, i.e. in inference graphs. */
+    public Options(boolean dropout, long seed, int dropoutFromDepth) {
+      this(dropout, seed, dropoutFromDepth, !dropout);
+    }
+
     public Options(boolean dropout, long seed) {
       this(dropout, seed, 0);
     }
 
-    /** No dropout ops; random initializers seeded with 0. */
+    /** No dropout ops, fused LayerNorm; random initializers seeded with 0. */
     public static Options inference() {
       return new Options(false, 0);
     }
 
-    /** Dropout ops in every block (rate 0 unless fed); initializers seeded. */
+    /** Dropout ops in every block (rate 0 unless fed), plain LayerNorm; initializers seeded. */
     public static Options training(long seed) {
       return new Options(true, seed);
     }
 
     public Options withSeed(long newSeed) {
-      return new Options(dropout, newSeed, dropoutFromDepth);
+      return new Options(dropout, newSeed, dropoutFromDepth, fusedLayerNorm);
     }
 
     /** Dropout only in blocks at {@code depth} and above (the ones that train). */
     public Options withDropoutFromDepth(int depth) {
-      return new Options(dropout, seed, depth);
+      return new Options(dropout, seed, depth, fusedLayerNorm);
+    }
+
+    /** The same options with the LayerNorm written fused ({@code true}) or as plain ops ({@code false}). */
+    public Options withFusedLayerNorm(boolean fused) {
+      return new Options(dropout, seed, dropoutFromDepth, fused);
     }
   }
 
@@ -305,9 +318,11 @@ public final class BertEncoder {
     // additive bias [B, 1, 1, S]: 0 for real keys, -10000 for padding; computed once for all layers
     Operand<TFloat32> bias = enc.math.mul(enc.math.sub(enc.constant(1f), maskFloat), enc.constant(MASKED_LOGIT));
     bias = enc.reshape(bias, enc.concat(List.of(batch, enc.constant(new int[] {1, 1}), seq), enc.constant(0)));
-    Operand<TInt32> headsShape = enc.concat(
-        List.of(batch, seq, enc.constant(new int[] {config.numAttentionHeads(), config.headSize()})), enc.constant(0));
+    // [B, S, heads, head size] per distinct head count (one for a uniform config), made once
+    Map<Integer, Operand<TInt32>> headsShapes = new HashMap<>();
     for (int l = 0; l < config.numHiddenLayers(); l++) {
+      Operand<TInt32> headsShape = headsShapes.computeIfAbsent(config.layerShape(l).numAttentionHeads(),
+          heads -> enc.concat(List.of(batch, seq, enc.constant(new int[] {heads, config.headSize()})), enc.constant(0)));
       x = transformerLayer(l, x, bias, headsShape);
       layerOutputs.add(x);
     }
@@ -327,10 +342,13 @@ public final class BertEncoder {
     pooledOutput = tf.withName(POOLED_OUTPUT).identity(pooled);
   }
 
+  /**
+   * Transformer layer {@code l}; {@code headsShape} is [B, S, its heads, head size]. A layer with
+   * fewer heads keeps the config's head size (and so its 1/sqrt(head size) scale) and is narrower.
+   */
   private Operand<TFloat32> transformerLayer(int l, Operand<TFloat32> x, Operand<TFloat32> bias, Operand<TInt32> headsShape) {
     String p = BertConfig.layerPrefix(l);
     Ops s = scope(p + "attention/self");
-    int h = config.hiddenSize();
     Operand<TInt32> toHeads = s.constant(new int[] {0, 2, 1, 3});
     // [B*S, H] -> [B, S, heads, d] -> [B, heads, S, d]
     Operand<TFloat32> q = s.linalg.transpose(s.reshape(dense(s, x, p + "attention/self/query/"), headsShape), toHeads);
@@ -340,7 +358,7 @@ public final class BertEncoder {
     Operand<TFloat32> scores = s.math.mul(batchMatMul(s, q, k, true), s.constant((float) (1 / Math.sqrt(config.headSize()))));
     Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)), l + 1);
     Operand<TFloat32> context = s.linalg.transpose(batchMatMul(s, probs, v, false), toHeads); // [B, S, heads, d]
-    context = s.reshape(context, s.constant(new int[] {-1, h}));
+    context = s.reshape(context, s.constant(new int[] {-1, config.attentionWidth(l)})); // [B*S, heads * d]
 
     Ops o = scope(p + "attention/output");
     Operand<TFloat32> attention = dropout(o, dense(o, context, p + "attention/output/dense/"), l + 1);
@@ -363,7 +381,7 @@ public final class BertEncoder {
 
   /** LayerNorm over the last axis of [N, H]: (x - mean) * (gamma / sqrt(var + eps)) + beta. */
   private Operand<TFloat32> layerNorm(Ops s, Operand<TFloat32> x, String prefix) {
-    if (!options.dropout() && !Boolean.getBoolean("jtune.plainLayerNorm")) return fusableLayerNorm(s, x, prefix);
+    if (options.fusedLayerNorm()) return fusableLayerNorm(s, x, prefix);
     Operand<TInt32> last = s.constant(new int[] {-1});
     Operand<TFloat32> mean = s.math.mean(x, last, Mean.keepDims(true));
     // centre first: x * g - mean * g loses digits when |mean| >> std (as in some bge dimensions)
@@ -376,8 +394,8 @@ public final class BertEncoder {
 
   /**
    * The same LayerNorm written as a training-mode FusedBatchNormV3 over [1, N, H, 1] (NCHW: one
-   * "channel" per token), the form oneDNN's remapper replaces by a single LayerNorm kernel. Used for
-   * inference graphs only: training graphs keep the plain ops, whose gradients are verified.
+   * "channel" per token), the form oneDNN's remapper replaces by a single LayerNorm kernel
+   * ({@link Options#fusedLayerNorm()}: inference graphs; training graphs keep the plain ops).
    */
   private Operand<TFloat32> fusableLayerNorm(Ops s, Operand<TFloat32> x, String prefix) {
     Operand<TInt32> shape = s.shape(x);

@@ -57,7 +57,7 @@ public final class EncoderWeights {
 
   /**
    * Checks that these weights are exactly the parameters of {@code config} (every name present with
-   * the right shape, nothing extra), naming every problem; {@code source} names where they came from.
+   * the shape of its layer, nothing extra), naming every problem; {@code source} names where they came from.
    */
   public void requireMatches(BertConfig config, String source) {
     List<String> problems = new ArrayList<>();

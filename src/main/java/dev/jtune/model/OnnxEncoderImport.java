@@ -29,6 +29,7 @@ import org.tensorflow.ndarray.Shape;
  *   <li>Sizes come from the tensor shapes; the number of heads from the attention reshape to
  *       [batch, seq, heads, head_size]; LayerNorm epsilon from the constant added to the variance;
  *       the activation from the presence of {@code Erf} (exact GELU) or {@code Tanh}.
+ *   <li>Every layer gets layer 0's shape: a model whose layers differ (pruned) is refused.
  * </ul>
  * Anything missing is refused with a {@link JtuneException} naming the file and what was not found.
  */
@@ -114,6 +115,7 @@ public final class OnnxEncoderImport {
       throw refuse("inferred an invalid encoder config: " + e.getMessage());
     }
 
+    refuseLayersShapedUnlikeTheFirst(config, weights);
     List<String> absent = new ArrayList<>();
     for (EncoderParameter p : config.parameters()) if (!weights.containsKey(p.name())) absent.add(p.name());
     if (!absent.isEmpty()) {
@@ -137,6 +139,28 @@ public final class OnnxEncoderImport {
       throw refuse("weight shapes are inconsistent: " + e.getMessage());
     }
     return new PretrainedEncoder(config, result);
+  }
+
+  /**
+   * The config says every layer has layer 0's shape (the import fills uniform shapes); a model whose
+   * layers differ, as after structured pruning, is refused here rather than as a list of shape errors.
+   */
+  private void refuseLayersShapedUnlikeTheFirst(BertConfig config, Map<String, EncoderWeights.Weight> weights) {
+    for (int l = 1; l < config.numHiddenLayers(); l++) {
+      String p = BertConfig.layerPrefix(l);
+      long attention = width(weights, p + "attention/self/query/bias"), ffn = width(weights, p + "intermediate/dense/bias");
+      if ((attention >= 0 && attention != config.attentionWidth(0)) || ffn != config.intermediateSize()) {
+        throw refuse("layer " + l + " is shaped unlike layer 0 (attention width " + attention + ", intermediate size " + ffn
+            + "; layer 0: " + config.attentionWidth(0) + ", " + config.intermediateSize()
+            + "): per-layer shapes, as in a pruned model, are not inferred from ONNX; import the model before pruning");
+      }
+    }
+  }
+
+  /** Length of a 1-D weight, or -1 when it is absent (reported later with the other missing ones). */
+  private static long width(Map<String, EncoderWeights.Weight> weights, String name) {
+    EncoderWeights.Weight w = weights.get(name);
+    return w == null ? -1 : w.shape().get(0);
   }
 
   private record Kernel(String initializer, EncoderWeights.Weight weight) {}

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,11 +18,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * batch_timeout_micros}; {@code num_batch_threads} threads run closed batches and split the
  * outputs back by rows (a padded batch runs as groups of rows of similar length); at most {@code
  * max_enqueued_batches} batches wait per queue, beyond which a
- * request is refused with 503.
+ * request is refused with 503. Timeouts come from a {@link BatchTimer}: the wall clock when
+ * serving, driven by hand in tests.
  */
 public final class DynamicBatcher implements ModelRunner {
   private final BatchingConfig config;
   private final ServingMetrics metrics;
+  private final BatchTimer timer;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   // insertion-ordered so queues are served round robin-ish, oldest first
@@ -38,11 +40,10 @@ public final class DynamicBatcher implements ModelRunner {
   private static final class Batch {
     final List<Task> tasks = new ArrayList<>();
     int rows;
-    final long deadlineNanos;
-
-    Batch(long deadlineNanos) {
-      this.deadlineNanos = deadlineNanos;
-    }
+    // marks the batch due once its first request has waited batch_timeout_micros; null for one that never waits
+    Future<?> timeout;
+    // due: a batch thread takes it as soon as one is free; until then later requests still join it (as in TF Serving)
+    boolean due;
   }
 
   private static final class Queue {
@@ -50,9 +51,16 @@ public final class DynamicBatcher implements ModelRunner {
     final Deque<Batch> closed = new ArrayDeque<>();
   }
 
+  /** A batcher whose batch timeouts run on the system clock. */
   public DynamicBatcher(BatchingConfig config, ServingMetrics metrics) {
+    this(config, metrics, BatchTimer.system());
+  }
+
+  /** A batcher whose batch timeouts are run by {@code timer} (closed with the batcher). */
+  public DynamicBatcher(BatchingConfig config, ServingMetrics metrics, BatchTimer timer) {
     this.config = config;
     this.metrics = metrics;
+    this.timer = timer;
     for (int i = 0; i < config.numBatchThreads(); i++) {
       Thread t = new Thread(this::work, "batch-" + (i + 1));
       t.setDaemon(true);
@@ -79,27 +87,44 @@ public final class DynamicBatcher implements ModelRunner {
       QueueKey key = new QueueKey(version, signature, alone ? "alone:" + System.identityHashCode(result) : shape);
       Queue q = queues.computeIfAbsent(key, k -> new Queue());
       Task task = new Task(inputs, (int) Math.max(rows, 1), result);
-      if (q.open != null && q.open.rows + task.rows > config.maxBatchSize()) {
-        q.closed.add(q.open);
-        q.open = null;
-      }
+      if (q.open != null && q.open.rows + task.rows > config.maxBatchSize()) closeOpen(q);
       if (q.open == null) {
         if (q.closed.size() >= config.maxEnqueuedBatches()) {
           throw new ApiException(503, "The batch scheduling queue to which this task was submitted is full");
         }
-        q.open = new Batch(alone ? 0 : System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(config.batchTimeoutMicros()));
+        Batch opened = new Batch();
+        q.open = opened;
+        if (!alone) opened.timeout = timer.schedule(() -> timedOut(key, opened), config.batchTimeoutMicros());
       }
       q.open.tasks.add(task);
       q.open.rows += task.rows;
-      if (alone || q.open.rows >= config.maxBatchSize()) {
-        q.closed.add(q.open);
-        q.open = null;
-      }
+      if (alone || q.open.rows >= config.maxBatchSize()) closeOpen(q);
       changed.signalAll();
     } finally {
       lock.unlock();
     }
     return result;
+  }
+
+  /** Moves the open batch of {@code q} to its closed ones; its timeout is no longer needed. */
+  private static void closeOpen(Queue q) {
+    if (q.open.timeout != null) q.open.timeout.cancel(false);
+    q.closed.add(q.open);
+    q.open = null;
+  }
+
+  /** The timeout of {@code batch}: makes it due unless it was closed (or taken) already. */
+  private void timedOut(QueueKey key, Batch batch) {
+    lock.lock();
+    try {
+      Queue q = queues.get(key);
+      if (q != null && q.open == batch) {
+        batch.due = true;
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   private static long rows(Map<String, HostTensor> inputs) {
@@ -130,10 +155,8 @@ public final class DynamicBatcher implements ModelRunner {
         Map.Entry<QueueKey, Batch> next;
         while ((next = nextBatch()) == null) {
           if (closing && queues.isEmpty()) return;
-          long wait = nanosToNextDeadline();
           try {
-            if (wait == Long.MAX_VALUE) changed.await();
-            else changed.awaitNanos(wait);
+            changed.await();
           } catch (InterruptedException e) {
             return;
           }
@@ -147,31 +170,18 @@ public final class DynamicBatcher implements ModelRunner {
     }
   }
 
-  /** A closed batch, or an open one whose timeout passed (or any open one when closing). */
+  /** A closed (full) batch, or an open one whose timeout passed (or any open one when closing). */
   private Map.Entry<QueueKey, Batch> nextBatch() {
-    long now = System.nanoTime();
     var it = queues.entrySet().iterator();
     while (it.hasNext()) {
       var e = it.next();
       Queue q = e.getValue();
+      if (q.closed.isEmpty() && q.open != null && (closing || q.open.due)) closeOpen(q);
       Batch b = q.closed.poll();
-      if (b == null && q.open != null && (closing || now - q.open.deadlineNanos >= 0)) {
-        b = q.open;
-        q.open = null;
-      }
       if (q.open == null && q.closed.isEmpty()) it.remove();
       if (b != null) return Map.entry(e.getKey(), b);
     }
     return null;
-  }
-
-  private long nanosToNextDeadline() {
-    long now = System.nanoTime();
-    long best = Long.MAX_VALUE;
-    for (Queue q : queues.values()) {
-      if (q.open != null) best = Math.min(best, Math.max(1, q.open.deadlineNanos - now));
-    }
-    return best;
   }
 
   private void run(QueueKey key, Batch batch) {
@@ -186,7 +196,7 @@ public final class DynamicBatcher implements ModelRunner {
         long cells = rowCells(t);
         if (group == null || cells > first * PAD_GROUP_RATIO) {
           if (group != null) runMerged(key, group);
-          group = new Batch(0);
+          group = new Batch();
           first = Math.max(1, cells);
         }
         group.tasks.add(t);
@@ -251,13 +261,12 @@ public final class DynamicBatcher implements ModelRunner {
     } finally {
       lock.unlock();
     }
-    for (Thread t : threads) {
-      try {
-        t.join(60_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    try {
+      for (Thread t : threads) t.join(60_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      timer.close();
     }
   }
 }

@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +46,9 @@ public final class ModelBase implements AutoCloseable {
   // per model: a candidate version seen on the previous poll with its fingerprint (must be stable to load)
   private final Map<String, String> pending = new HashMap<>();
   private final ScheduledExecutorService poller;
-  private volatile Consumer<ServableVersion> onLoad = v -> {};
-  private volatile Consumer<String> onUnload = name -> {};
+  private final List<Consumer<ServableVersion>> onLoad = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> onUnload = new CopyOnWriteArrayList<>();
+  private final List<Consumer<LoadFailure>> onLoadFailure = new CopyOnWriteArrayList<>();
   // folders already reported as unaddressable, so each is logged once while it stays
   private final Set<String> skipped = new HashSet<>();
   // the models found by the start-up scan (minus those whose folder went away since)
@@ -136,14 +138,28 @@ public final class ModelBase implements AutoCloseable {
     return new Readiness(reason.isEmpty(), reason, Map.copyOf(states));
   }
 
-  /** Called after each version is loaded and swapped in (metrics, logs). */
+  /** Adds a listener called after each version is loaded and swapped in (metrics, logs). */
   public void onLoad(Consumer<ServableVersion> listener) {
-    this.onLoad = listener;
+    onLoad.add(listener);
   }
 
-  /** Called with a model's name after it was unloaded because its folder left the model base. */
+  /** Adds a listener called with a model's name after it was unloaded because its folder left the model base. */
   public void onUnload(Consumer<String> listener) {
-    this.onUnload = listener;
+    onUnload.add(listener);
+  }
+
+  /**
+   * A version folder that could not be loaded (the model keeps its current version, if any).
+   *
+   * @param model the model's name
+   * @param version the version that failed
+   * @param error why, as {@link #lastError} reports it
+   */
+  public record LoadFailure(String model, long version, String error) {}
+
+  /** Adds a listener called after a version failed to load (once per version folder and content). */
+  public void onLoadFailure(Consumer<LoadFailure> listener) {
+    onLoadFailure.add(listener);
   }
 
   public Path base() {
@@ -210,11 +226,13 @@ public final class ModelBase implements AutoCloseable {
         lastError.remove(name);
         LOG.info("serving {} version {}{}", name, next.version(), old == null ? "" : " (replacing " + old.version() + ")");
         if (old != null) old.retire();
-        onLoad.accept(next);
+        onLoad.forEach(l -> l.accept(next));
       } catch (RuntimeException ex) {
         failed.put(name, key);
         lastError.put(name, String.valueOf(ex.getMessage()));
         LOG.warn("cannot load {} version {}: {}", name, newest.getKey(), ex.getMessage());
+        LoadFailure failure = new LoadFailure(name, newest.getKey(), lastError.get(name));
+        onLoadFailure.forEach(l -> l.accept(failure));
       }
     }
     for (String name : new ArrayList<>(served.keySet())) {
@@ -222,7 +240,7 @@ public final class ModelBase implements AutoCloseable {
         ServableVersion gone = served.remove(name);
         LOG.info("model {} removed from {}: unloading version {}", name, base, gone.version());
         gone.retire();
-        onUnload.accept(name);
+        onUnload.forEach(l -> l.accept(name));
       }
     }
     lastError.keySet().retainAll(found.keySet());

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ public final class ServableVersion {
   // starts at 1: the reference held by whoever serves this version until retire()
   private final AtomicInteger refs = new AtomicInteger(1);
   private final AtomicBoolean retired = new AtomicBoolean();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
   private ServableVersion(String name, long version, Path dir, SavedModelSession model) {
     this.name = name;
@@ -210,15 +212,24 @@ public final class ServableVersion {
     if (retired.compareAndSet(false, true)) release();
   }
 
-  /** True once the native session has been closed. */
+  /** True once the native session is closed or closing. */
   public boolean isClosed() {
     return refs.get() == 0;
   }
 
+  /** Completes once the native session has been closed: after {@link #retire()} and the last lease. */
+  public CompletableFuture<Void> whenClosed() {
+    return closed.copy();
+  }
+
   private void release() {
     if (refs.decrementAndGet() == 0) {
-      classifier.ifPresent(ClassifierAssets::close);
-      model.close();
+      try {
+        classifier.ifPresent(ClassifierAssets::close);
+        model.close();
+      } finally {
+        closed.complete(null);
+      }
     }
   }
 

@@ -66,14 +66,14 @@ public final class TfServingServer implements AutoCloseable {
   private final Javalin app;
   private volatile boolean closed;
 
-  private TfServingServer(ServeConfig config, ModelBase models) {
+  private TfServingServer(ServeConfig config, ModelBase models, BatchTimer batchTimer) {
     this.config = config;
     this.models = models;
     this.errors = new ClientErrorText(config.modelBase());
     this.runner =
         config.batching() == null
             ? new DirectRunner(config.inferenceThreads(), metrics)
-            : new DynamicBatcher(config.batching(), metrics);
+            : new DynamicBatcher(config.batching(), metrics, batchTimer);
     models.onLoad(metrics::loaded);
     models.onUnload(metrics::unloaded);
     this.bodies = new BufferedBodyHandler(config.maxBodyBytes(), config.limits(), metrics);
@@ -125,8 +125,13 @@ public final class TfServingServer implements AutoCloseable {
    * answers and {@code /readyz} says 503.
    */
   public static TfServingServer start(ServeConfig config) {
+    return start(config, BatchTimer.system());
+  }
+
+  /** As {@link #start(ServeConfig)}, with the batch timeouts of dynamic batching run by {@code batchTimer}. */
+  static TfServingServer start(ServeConfig config, BatchTimer batchTimer) {
     ModelBase models = ModelBase.at(config.modelBase(), config.intraOpThreads());
-    TfServingServer s = new TfServingServer(config, models);
+    TfServingServer s = new TfServingServer(config, models, batchTimer);
     try {
       s.app.start();
     } catch (RuntimeException e) {

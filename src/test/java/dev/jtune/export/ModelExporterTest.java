@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,13 +24,16 @@ class ModelExporterTest {
 
   @BeforeAll
   static void fixture() throws Exception {
-    LiteRtInstall.require();
     run = TinyRunFixture.create(tmp.resolve("runs/tiny"), BertConfig.Pooler.DENSE, "cls", 5);
     TinyRunFixture.dataset(tmp.resolve("runs/data"), 40, 9);
   }
 
+  /** Runs the TFLite artifacts in LiteRT.js, so it needs `make litert` (see {@link TfliteLiteRtTest}). */
   @Test
+  @Tag("real")
+  @Tag("litert")
   void exportsEveryFormatIntoTheNextVersionWithAPassingParityReport() throws Exception {
+    InstalledLiteRt.require();
     Path out = tmp.resolve("exports-all");
     ModelExporter.Result r = ModelExporter.export(ExportConfig.of(run).withOut(out), new java.io.PrintWriter(System.err, true));
     assertEquals(out.resolve("tiny/1"), r.versionDir());
@@ -67,6 +71,23 @@ class ModelExporterTest {
     try (Stream<Path> s = Files.list(out.resolve("tiny"))) {
       assertEquals(List.of("1", "2"), s.map(p -> p.getFileName().toString()).sorted().toList(), "no staging folder left behind");
     }
+  }
+
+  /** The same export without running anything: every format's files land in the next version folder. */
+  @Test
+  void exportsEveryFormatIntoTheNextVersionFolder() throws Exception {
+    Path out = tmp.resolve("exports-files");
+    ModelExporter.Result r = ModelExporter.export(ExportConfig.of(run).withOut(out).withParity(false), new java.io.PrintWriter(System.err, true));
+    assertEquals(out.resolve("tiny/1"), r.versionDir());
+    for (String f : List.of("saved_model.pb", "variables/variables.index", "model.onnx", "model-float32.tflite", "model-float16.tflite",
+        "model-int8.tflite", "assets.extra/tokenizer.json", "assets.extra/labels.txt", "assets.extra/classifier.json",
+        "assets.extra/provenance.json")) {
+      assertTrue(Files.isRegularFile(r.versionDir().resolve(f)), f);
+    }
+    JsonNode prov = new ObjectMapper().readTree(r.versionDir().resolve("assets.extra/provenance.json").toFile());
+    for (String f : List.of("model.onnx", "model-float32.tflite", "model-float16.tflite", "model-int8.tflite")) assertTrue(prov.get("sha256").has(f), f);
+    assertEquals(out.resolve("tiny/2"), ModelExporter.export(ExportConfig.of(run).withOut(out).withFormats("tflite").withParity(false),
+        new java.io.PrintWriter(System.err, true)).versionDir());
   }
 
   @Test

@@ -53,7 +53,7 @@ class RealExportTest {
   void realClassifierExportsAgreeWithTheTrainingGraphInEveryRuntime() throws Exception {
     assumeFalse("false".equals(System.getProperty("jtune.test.real")), "real-data tests switched off");
     assertTrue(Files.isRegularFile(SPAM.resolve("labels.txt")), SPAM + " missing: run `make datasets` first");
-    LiteRtInstall.require();
+    InstalledLiteRt.require();
     Path run = Files.isRegularFile(TRAINED_RUN.resolve("model/saved_model.pb")) ? TRAINED_RUN : centroidRun(tmp.resolve("runs/minilm-centroid"));
 
     ExportConfig c = new ExportConfig(run, tmp.resolve("exports"), null, "real", null, null, 0, SPAM, "test", TEST_EXAMPLES, true, 32);

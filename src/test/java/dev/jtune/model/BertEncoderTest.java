@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -27,13 +29,17 @@ import org.tensorflow.types.TInt64;
 class BertEncoderTest {
 
   static final BertConfig TINY = BertConfig.tiny(BertConfig.Pooler.DENSE);
+  /** TINY with 3 heads and FFN 48 in layer 0, 1 head and FFN 40 in layer 1 (head size stays 8). */
+  static final BertConfig PRUNED = TINY.withLayerShapes(List.of(new BertConfig.LayerShape(3, 48), new BertConfig.LayerShape(1, 40)));
 
-  @Test
-  void variablesCarryBertCheckpointNamesAndBlocks() {
+  @ParameterizedTest(name = "pruned layers: {0}")
+  @ValueSource(booleans = {false, true})
+  void variablesCarryBertCheckpointNamesBlocksAndTheirLayersShapes(boolean pruned) {
+    BertConfig cfg = pruned ? PRUNED : TINY;
     try (Graph g = new Graph()) {
-      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference());
+      BertEncoder enc = BertEncoder.build(g, cfg, BertEncoder.Options.inference());
       List<EncoderVariable> vars = enc.variables();
-      assertEquals(TINY.parameters().size(), vars.size());
+      assertEquals(cfg.parameters(), vars.stream().map(EncoderVariable::parameter).toList());
       assertEquals(5 + 2 * 16 + 2, vars.size());
       for (EncoderVariable v : vars) {
         assertEquals("VariableV2", v.variable().op().type());
@@ -44,7 +50,8 @@ class BertEncoderTest {
       EncoderVariable q1 = vars.stream().filter(v -> v.name().equals("bert/encoder/layer_1/attention/self/query/kernel")).findFirst().orElseThrow();
       assertEquals(EncoderParameter.Block.LAYER, q1.parameter().block());
       assertEquals(1, q1.parameter().layer());
-      assertEquals(2, q1.parameter().depth(TINY.numHiddenLayers()));
+      assertEquals(2, q1.parameter().depth(cfg.numHiddenLayers()));
+      assertEquals(Shape.of(32, pruned ? 8 : 32), q1.variable().shape());
       assertEquals(EncoderParameter.Block.POOLER, vars.get(vars.size() - 1).parameter().block());
       assertEquals("sequence_output", enc.sequenceOutput().op().name());
       assertEquals("pooled_output", enc.pooledOutput().op().name());
@@ -52,10 +59,26 @@ class BertEncoderTest {
   }
 
   @Test
-  void sameSeedSameWeightsAndAssignReplacesThem() {
+  void initializersFollowBertsSchemeAndTheSeed() {
     EncoderWeights a = randomWeights(TINY, 7), b = randomWeights(TINY, 7), c = randomWeights(TINY, 8);
-    assertEquals(0, a.maxAbsDifference(b));
-    assertTrue(a.maxAbsDifference(c) > 0);
+    assertEquals(0, a.maxAbsDifference(b), "same seed, same weights");
+    for (String name : a.names()) {
+      float[] v = a.get(name).values();
+      if (name.endsWith("/gamma")) {
+        for (float x : v) assertEquals(1f, x, name);
+      } else if (name.endsWith("/beta") || name.endsWith("/bias")) {
+        for (float x : v) assertEquals(0f, x, name);
+      } else {
+        // truncated normal, stddev 0.02: nothing beyond two standard deviations; another seed draws other values
+        for (float x : v) assertTrue(Math.abs(x) <= 0.04f, name + " holds " + x);
+        assertTrue(!Arrays.equals(v, c.get(name).values()), name + " is the same under another seed");
+      }
+    }
+  }
+
+  @Test
+  void assignReplacesTheInitialWeightsAndRunsPendingInitializers() {
+    EncoderWeights a = randomWeights(TINY, 7);
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference().withSeed(8));
       // a head added after the encoder, as a trainer does; assign() runs its initializer too
@@ -137,6 +160,8 @@ class BertEncoderTest {
     }
     try (Graph g = new Graph()) {
       BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.training(2));
+      // after the embeddings, then per layer on the attention probabilities and before both residual adds
+      assertEquals(1 + 2 * 3, countOps(g, "StatelessRandomUniform"));
       try (Session s = new Session(g)) {
         s.initialize();
         assertArrayEquals(plain[1], forward(s, enc, rows)[0], 1e-6f, "rate not fed: no dropout");
@@ -150,6 +175,7 @@ class BertEncoderTest {
     try (Graph g = new Graph()) {
       // depth 2 = layer 1 of the two: the embeddings and layer 0 run as at inference
       BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.training(2).withDropoutFromDepth(2));
+      assertEquals(3, countOps(g, "StatelessRandomUniform"), "layer 1's three only");
       try (Session s = new Session(g)) {
         s.initialize();
         float[][] top = run(s, enc, rows, 0.3f, 1);
@@ -157,6 +183,136 @@ class BertEncoderTest {
         assertNotEquals(0, maxAbsDiff(plain[1], top[1]), 1e-3, "layer 1 has");
       }
     }
+  }
+
+  @Test
+  void layerNormIsFusedExactlyWhenTheOptionsSaySoAndBothFormsAgree() {
+    // one LayerNorm after the embeddings and two per layer
+    assertEquals(5, fusedLayerNorms(BertEncoder.Options.inference()));
+    assertEquals(0, fusedLayerNorms(BertEncoder.Options.training(1)));
+    assertEquals(0, fusedLayerNorms(BertEncoder.Options.inference().withFusedLayerNorm(false)));
+    assertEquals(5, fusedLayerNorms(BertEncoder.Options.training(1).withFusedLayerNorm(true)));
+    assertEquals(new BertEncoder.Options(false, 4, 0, true), BertEncoder.Options.inference().withSeed(4));
+    assertEquals(new BertEncoder.Options(true, 4, 0, false), BertEncoder.Options.training(4));
+
+    EncoderWeights w = randomWeights(TINY, 12);
+    TokenRows rows = TokenRows.random(new Random(13), 3, 9, TINY.vocabSize());
+    float[][] fused = forward(TINY, BertEncoder.Options.inference(), w, rows);
+    float[][] plain = forward(TINY, BertEncoder.Options.inference().withFusedLayerNorm(false), w, rows);
+    assertArrayEquals(plain[0], fused[0], 1e-5f);
+    assertArrayEquals(plain[1], fused[1], 1e-5f);
+  }
+
+  private static long fusedLayerNorms(BertEncoder.Options options) {
+    try (Graph g = new Graph()) {
+      BertEncoder.build(g, TINY, options);
+      return countOps(g, "FusedBatchNormV3");
+    }
+  }
+
+  /**
+   * A pruned layer is the full layer without the removed heads and feed-forward units: the encoder
+   * built from {@link #PRUNED} on the kept slices of full weights computes what the full encoder
+   * computes when the removed heads' values and the removed units' inputs are zero (then they add
+   * nothing to the attention output and the feed-forward output).
+   */
+  @ParameterizedTest(name = "training graph: {0}")
+  @ValueSource(booleans = {false, true})
+  void aLayerWithFewerHeadsAndUnitsComputesTheFullLayerWithoutThem(boolean trainingGraph) {
+    List<int[]> keptHeads = List.of(new int[] {0, 2, 3}, new int[] {2});
+    List<int[]> keptUnits = List.of(keep(64, u -> u % 4 != 1), keep(64, u -> u % 8 < 5));
+    assertEquals(48, keptUnits.get(0).length);
+    assertEquals(40, keptUnits.get(1).length);
+    EncoderWeights full = randomWeights(TINY, 14);
+    BertEncoder.Options options = trainingGraph ? BertEncoder.Options.training(1) : BertEncoder.Options.inference();
+    TokenRows rows = TokenRows.random(new Random(15), 3, 9, TINY.vocabSize());
+    float[][] pruned = forward(PRUNED, options, prune(full, keptHeads, keptUnits, true), rows);
+    float[][] zeroed = forward(TINY, options, prune(full, keptHeads, keptUnits, false), rows);
+    float[][] unpruned = forward(TINY, options, full, rows);
+    assertArrayEquals(zeroed[0], pruned[0], 1e-5f);
+    assertArrayEquals(zeroed[1], pruned[1], 1e-5f);
+    assertTrue(maxAbsDiff(unpruned[0], pruned[0]) > 1e-3, "the removed heads and units did contribute before");
+  }
+
+  private static int[] keep(int n, java.util.function.IntPredicate kept) {
+    return java.util.stream.IntStream.range(0, n).filter(kept).toArray();
+  }
+
+  /**
+   * Weights of {@link #TINY} with only the kept heads and units of each layer: sliced out when
+   * {@code slice} (shapes of {@link #PRUNED}), else left in place with the removed heads' value
+   * columns and the removed units' intermediate columns set to zero.
+   */
+  static EncoderWeights prune(EncoderWeights full, List<int[]> keptHeads, List<int[]> keptUnits, boolean slice) {
+    Map<String, EncoderWeights.Weight> out = new LinkedHashMap<>(full.asMap());
+    int d = TINY.headSize();
+    for (int l = 0; l < keptHeads.size(); l++) {
+      String p = "bert/encoder/layer_" + l + "/";
+      int[] columns = Arrays.stream(keptHeads.get(l)).flatMap(h -> java.util.stream.IntStream.range(h * d, h * d + d)).toArray();
+      int[] units = keptUnits.get(l);
+      if (slice) {
+        for (String qkv : List.of("query", "key", "value")) {
+          out.put(p + "attention/self/" + qkv + "/kernel", columns(full.get(p + "attention/self/" + qkv + "/kernel"), columns));
+          out.put(p + "attention/self/" + qkv + "/bias", columns(full.get(p + "attention/self/" + qkv + "/bias"), columns));
+        }
+        out.put(p + "attention/output/dense/kernel", rows(full.get(p + "attention/output/dense/kernel"), columns));
+        out.put(p + "intermediate/dense/kernel", columns(full.get(p + "intermediate/dense/kernel"), units));
+        out.put(p + "intermediate/dense/bias", columns(full.get(p + "intermediate/dense/bias"), units));
+        out.put(p + "output/dense/kernel", rows(full.get(p + "output/dense/kernel"), units));
+      } else {
+        for (String name : List.of("attention/self/value/kernel", "attention/self/value/bias")) {
+          out.put(p + name, zeroColumnsBut(full.get(p + name), columns));
+        }
+        for (String name : List.of("intermediate/dense/kernel", "intermediate/dense/bias")) {
+          out.put(p + name, zeroColumnsBut(full.get(p + name), units));
+        }
+      }
+    }
+    return EncoderWeights.of(out);
+  }
+
+  /** The given columns of a [rows, cols] matrix (or entries of a vector). */
+  private static EncoderWeights.Weight columns(EncoderWeights.Weight w, int[] keep) {
+    int cols = (int) w.shape().get(w.shape().numDimensions() - 1), rows = (int) (w.shape().size() / cols);
+    float[] v = new float[rows * keep.length];
+    for (int r = 0; r < rows; r++) for (int j = 0; j < keep.length; j++) v[r * keep.length + j] = w.values()[r * cols + keep[j]];
+    long[] shape = w.shape().asArray();
+    shape[shape.length - 1] = keep.length;
+    return new EncoderWeights.Weight(Shape.of(shape), v);
+  }
+
+  /** The given rows of a [rows, cols] matrix. */
+  private static EncoderWeights.Weight rows(EncoderWeights.Weight w, int[] keep) {
+    int cols = (int) w.shape().get(1);
+    float[] v = new float[keep.length * cols];
+    for (int j = 0; j < keep.length; j++) System.arraycopy(w.values(), keep[j] * cols, v, j * cols, cols);
+    return new EncoderWeights.Weight(Shape.of(keep.length, cols), v);
+  }
+
+  private static EncoderWeights.Weight zeroColumnsBut(EncoderWeights.Weight w, int[] keep) {
+    int cols = (int) w.shape().get(w.shape().numDimensions() - 1);
+    boolean[] kept = new boolean[cols];
+    for (int k : keep) kept[k] = true;
+    float[] v = w.values().clone();
+    for (int i = 0; i < v.length; i++) if (!kept[i % cols]) v[i] = 0;
+    return new EncoderWeights.Weight(w.shape(), v);
+  }
+
+  /** sequence_output and pooled_output of an encoder built with {@code options} and loaded with {@code weights}. */
+  static float[][] forward(BertConfig cfg, BertEncoder.Options options, EncoderWeights weights, TokenRows rows) {
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, cfg, options);
+      try (Session s = new Session(g)) {
+        enc.assign(s, weights);
+        return forward(s, enc, rows);
+      }
+    }
+  }
+
+  static long countOps(Graph g, String type) {
+    long n = 0;
+    for (var it = g.operations(); it.hasNext(); ) if (it.next().type().equals(type)) n++;
+    return n;
   }
 
   /** Layer 0's output and the sequence output, with the given dropout rate and seed fed if rate > 0. */
@@ -174,18 +330,19 @@ class BertEncoderTest {
    * Every parameter receives a finite, non-zero gradient of a loss touching both outputs, and the
    * analytic gradient agrees with central finite differences on the largest entries.
    */
-  @ParameterizedTest(name = "training graph: {0}")
-  @ValueSource(booleans = {true, false})
-  void gradientsReachEveryVariableAndMatchFiniteDifferences(boolean trainingGraph) {
-    TokenRows rows = TokenRows.random(new Random(6), 3, 7, TINY.vocabSize());
+  @ParameterizedTest(name = "training graph: {0}, pruned layers: {1}")
+  @CsvSource({"true, false", "false, false", "true, true", "false, true"})
+  void gradientsReachEveryVariableAndMatchFiniteDifferences(boolean trainingGraph, boolean pruned) {
+    BertConfig cfg = pruned ? PRUNED : TINY;
+    TokenRows rows = TokenRows.random(new Random(6), 3, 7, cfg.vocabSize());
     Random r = new Random(9);
-    int h = TINY.hiddenSize();
+    int h = cfg.hiddenSize();
     float[] seqWeights = new float[rows.batch * rows.seq * h], poolWeights = new float[rows.batch * h];
     for (int i = 0; i < seqWeights.length; i++) seqWeights[i] = (float) r.nextGaussian();
     for (int i = 0; i < poolWeights.length; i++) poolWeights[i] = (float) r.nextGaussian();
     try (Graph g = new Graph()) {
       BertEncoder.Options options = trainingGraph ? BertEncoder.Options.training(3) : BertEncoder.Options.inference().withSeed(3);
-      BertEncoder enc = BertEncoder.build(g, TINY, options);
+      BertEncoder enc = BertEncoder.build(g, cfg, options);
       Ops tf = Ops.create(g);
       Operand<TFloat32> seqW = tf.constant(Shape.of(rows.batch, rows.seq, h), DataBuffers.of(seqWeights));
       Operand<TFloat32> poolW = tf.constant(Shape.of(rows.batch, h), DataBuffers.of(poolWeights));

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -47,27 +49,29 @@ class EncoderSavedModelTest {
     return file;
   }
 
-  @Test
-  void exportThenLoadGivesIdenticalWeightsAndOutputs(@TempDir Path tmp) throws Exception {
-    PretrainedEncoder original = new PretrainedEncoder(TINY, BertEncoderTest.randomWeights(TINY, 11));
+  @ParameterizedTest(name = "pruned layers: {0}")
+  @ValueSource(booleans = {false, true})
+  void exportThenLoadGivesIdenticalWeightsAndOutputs(boolean pruned, @TempDir Path tmp) throws Exception {
+    BertConfig cfg = pruned ? BertEncoderTest.PRUNED : TINY;
+    PretrainedEncoder original = new PretrainedEncoder(cfg, BertEncoderTest.randomWeights(cfg, 11));
     Path dir = tmp.resolve("tiny");
-    EncoderSavedModel.write(dir, original, tinyTokenizer(tmp, TINY.vocabSize()));
+    EncoderSavedModel.write(dir, original, tinyTokenizer(tmp, cfg.vocabSize()));
 
     assertTrue(Files.isRegularFile(dir.resolve("saved_model.pb")));
-    assertEquals(TINY, BertConfig.read(dir.resolve("assets/bert_config.json")));
+    assertEquals(cfg, BertConfig.read(dir.resolve("assets/bert_config.json")));
     JsonNode tok = new ObjectMapper().readTree(dir.resolve("assets/tokenizer.json").toFile());
     assertTrue(tok.get("padding").isNull(), "padding removed");
-    assertEquals(TINY.maxPositionEmbeddings(), tok.get("truncation").get("max_length").asInt());
+    assertEquals(cfg.maxPositionEmbeddings(), tok.get("truncation").get("max_length").asInt());
     try (var files = Files.list(tmp)) {
       assertEquals(List.of("tiny", "tokenizer.json"), files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp folders left");
     }
 
     EncoderSavedModel loaded = EncoderSavedModel.load(dir);
     assertTrue(loaded.isFineTunable());
-    assertEquals(TINY, loaded.pretrained().config());
+    assertEquals(cfg, loaded.pretrained().config());
     assertEquals(0, original.weights().maxAbsDifference(loaded.pretrained().weights()));
 
-    BertEncoderTest.TokenRows rows = BertEncoderTest.TokenRows.random(new Random(12), 3, 10, TINY.vocabSize());
+    BertEncoderTest.TokenRows rows = BertEncoderTest.TokenRows.random(new Random(12), 3, 10, cfg.vocabSize());
     EncoderSession.Output expected, native_, frozen;
     try (EncoderSession s = EncoderSession.open(original)) {
       expected = s.run(rows.batch, rows.seq, rows.ids, rows.mask, rows.types);
@@ -79,7 +83,7 @@ class EncoderSavedModelTest {
         var in = rows.tensors();
         Result r = bundle.function("serving_default").call(Map.<String, Tensor>of(
             "input_word_ids", in.ids(), "input_mask", in.mask(), "input_type_ids", in.types()))) {
-      frozen = new EncoderSession.Output(rows.batch, rows.seq, TINY.hiddenSize(),
+      frozen = new EncoderSession.Output(rows.batch, rows.seq, cfg.hiddenSize(),
           BertEncoderTest.values((TFloat32) r.get("sequence_output").orElseThrow()),
           BertEncoderTest.values((TFloat32) r.get("pooled_output").orElseThrow()));
     }
@@ -105,9 +109,11 @@ class EncoderSavedModelTest {
     float[] table = writeForeignEncoder(dir);
     EncoderSavedModel foreign = EncoderSavedModel.load(dir);
     assertFalse(foreign.isFineTunable());
-    assertTrue(foreign.frozenReason().contains("bert_config.json"), foreign.frozenReason());
+    assertEquals("it has no assets/bert_config.json; used through its serving_default signature only (TensorFlow Java cannot "
+        + "compute gradients through functions that capture resource variables)", foreign.frozenReason());
     JtuneException e = assertThrows(JtuneException.class, foreign::pretrained);
-    assertTrue(e.getMessage().contains("frozen feature extractor"), e.getMessage());
+    assertEquals(dir + ": can only be used as a frozen feature extractor (it has no assets/bert_config.json); "
+        + "fine-tuning needs a folder made by `jtune import`", e.getMessage());
 
     int[] ids = {5, 7, 0, 9, 9, 2}, mask = {1, 1, 0, 1, 1, 1}, types = new int[6];
     try (EncoderSession s = foreign.openSession()) {
@@ -122,13 +128,25 @@ class EncoderSavedModelTest {
     TINY.write(dir.resolve("assets/bert_config.json"));
     EncoderSavedModel withConfig = EncoderSavedModel.load(dir);
     assertFalse(withConfig.isFineTunable());
-    assertTrue(withConfig.frozenReason().contains("bert/embeddings/word_embeddings"), withConfig.frozenReason());
+    assertTrue(withConfig.frozenReason().startsWith("it holds no VariableV2 bert/embeddings/word_embeddings;"), withConfig.frozenReason());
+  }
+
+  @Test
+  void variablesShapedUnlikeTheConfigsLayersMakeAFrozenFeatureExtractor(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("tiny");
+    EncoderSavedModel.write(dir, new PretrainedEncoder(TINY, BertEncoderTest.randomWeights(TINY, 3)), tinyTokenizer(tmp, TINY.vocabSize()));
+    BertEncoderTest.PRUNED.write(dir.resolve("assets/bert_config.json"));
+    EncoderSavedModel loaded = EncoderSavedModel.load(dir);
+    assertFalse(loaded.isFineTunable());
+    assertTrue(loaded.frozenReason().startsWith("it holds no VariableV2 bert/encoder/layer_0/attention/self/query/kernel "
+        + "of shape [32, 24] (found [32, 32]);"), loaded.frozenReason());
   }
 
   @Test
   void refusesFoldersThatAreNoEncoder(@TempDir Path tmp) throws Exception {
     JtuneException none = assertThrows(JtuneException.class, () -> EncoderSavedModel.load(tmp.resolve("nothing")));
-    assertTrue(none.getMessage().contains("saved_model.pb"), none.getMessage());
+    assertEquals(tmp.resolve("nothing") + ": no saved_model.pb; create an encoder folder with `jtune import` or `make savedmodels`",
+        none.getMessage());
 
     Path dir = tmp.resolve("classifier");
     try (Graph g = new Graph()) {
@@ -141,7 +159,8 @@ class EncoderSavedModelTest {
       }
     }
     JtuneException e = assertThrows(JtuneException.class, () -> EncoderSavedModel.load(dir));
-    assertTrue(e.getMessage().contains("input input_mask") && e.getMessage().contains("output sequence_output"), e.getMessage());
+    assertEquals(dir + ": signature 'serving_default' is not a BERT encoder signature (missing input input_mask, input input_type_ids, "
+        + "output sequence_output, output pooled_output)", e.getMessage());
   }
 
   /**
