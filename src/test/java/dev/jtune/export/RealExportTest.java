@@ -1,7 +1,6 @@
 package dev.jtune.export;
 
 import dev.jtune.artifact.ClassifierSpec;
-import dev.jtune.eval.SavedModelClassifier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;

@@ -2,12 +2,11 @@ package dev.jtune.export;
 
 import dev.jtune.artifact.Pooling;
 import dev.jtune.artifact.ClassifierSpec;
-import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.data.TinyWordPieceTokenizer;
 
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
-import dev.jtune.train.ClassifierHead;
+import dev.jtune.model.ClassifierHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
-package dev.jtune.train;
+package dev.jtune.model;
 
+import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.artifact.Pooling;
-import dev.jtune.model.BertEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -22,10 +22,9 @@ import org.tensorflow.types.TInt32;
  * encoder layers (lowest first, the last layer's last), so the kernel is [K * H, C].
  */
 public final class ClassifierHead {
-  public static final String KERNEL = "classifier/kernel";
-  public static final String BIAS = "classifier/bias";
-  public static final String LOGITS = "logits";
-  public static final String PROBABILITIES = "probabilities";
+  /** The head's variable names ({@link ClassifierTensors#HEAD_KERNEL}, {@link ClassifierTensors#HEAD_BIAS}). */
+  public static final String KERNEL = ClassifierTensors.HEAD_KERNEL;
+  public static final String BIAS = ClassifierTensors.HEAD_BIAS;
   private static final double INIT_STDDEV = 0.02;
 
   private final Variable<TFloat32> kernel;
@@ -96,8 +95,8 @@ public final class ClassifierHead {
       kernel = scope.withName("kernel").variable(scope.withInitScope().constant(k));
     }
     Variable<TFloat32> bias = scope.withName("bias").variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
-    Operand<TFloat32> logits = tf.withName(LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
-    Operand<TFloat32> probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
+    Operand<TFloat32> logits = tf.withName(ClassifierTensors.LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
+    Operand<TFloat32> probabilities = tf.withName(ClassifierTensors.PROBABILITIES).nn.softmax(logits);
     return new ClassifierHead(kernel, bias, logits, probabilities);
   }
 
