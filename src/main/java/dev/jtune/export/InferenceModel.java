@@ -112,15 +112,21 @@ public final class InferenceModel implements AutoCloseable {
     return restored(result, checkpoint, numLabels);
   }
 
-  /** A fresh graph of {@code clean} whose variables are restored from {@code checkpoint} (then deleted). */
-  private static InferenceModel restored(GraphDef clean, Path checkpoint, int labels) {
+  /**
+   * A fresh graph of {@code clean} whose variables are restored from {@code checkpoint} (then
+   * deleted). When the restore fails, the session is closed before the graph: a graph waits for
+   * its sessions to close, so closing it first would block for good.
+   */
+  static InferenceModel restored(GraphDef clean, Path checkpoint, int labels) {
     Graph g = new Graph();
+    Session s = null;
     try {
       g.importGraphDef(clean);
-      Session s = new Session(g);
+      s = new Session(g);
       s.restore(checkpoint.resolve("ckpt").toString());
       return new InferenceModel(g, s, labels);
     } catch (RuntimeException e) {
+      if (s != null) s.close();
       g.close();
       throw e;
     } finally {

@@ -178,16 +178,20 @@ public final class FeatureCache {
 
     public Extractor(BertConfig config, EncoderWeights weights, String pooling, int layers) {
       graph = new Graph();
+      Session opened = null;
       try {
         encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
         pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, Pooling.parse(pooling), layers));
-        session = new Session(graph);
-        session.initialize();
-        encoder.assign(session, weights);
+        opened = new Session(graph);
+        opened.initialize();
+        encoder.assign(opened, weights);
       } catch (RuntimeException e) {
+        // the session first: a graph waits for its sessions to close, so closing it first would block for good
+        if (opened != null) opened.close();
         graph.close();
         throw e;
       }
+      session = opened;
     }
 
     /**
