@@ -67,31 +67,31 @@ public final class ModelExporter {
 
   private Result run() throws IOException {
     TrainedRun run = TrainedRun.load(config.runDir());
-    ExportLayout layout = new ExportLayout(config.outDir(), config.modelName() != null ? config.modelName() : run.name());
-    layout.claim(ProtectedPaths.of(config.runDir(), config.data()), config.force());
-    int seqLen = config.tfliteSeqLen() > 0 ? config.tfliteSeqLen() : run.classifier().maxSeqLen();
+    ExportLayout layout = new ExportLayout(config.output().baseDir(), config.output().modelName() != null ? config.output().modelName() : run.name());
+    layout.claim(ProtectedPaths.of(config.runDir(), config.parity().data()), config.output().force());
+    int seqLen = config.artifacts().tfliteSeqLen() > 0 ? config.artifacts().tfliteSeqLen() : run.classifier().maxSeqLen();
     if (seqLen < run.classifier().maxSeqLen() || seqLen > run.config().maxPositionEmbeddings()) {
       throw new JtuneException("--tflite-seq-len " + seqLen + " must be between the run's max_seq_len " + run.classifier().maxSeqLen()
           + " and max_position_embeddings " + run.config().maxPositionEmbeddings());
     }
-    EvaluationSet paritySet = config.parity() ? paritySet(run) : null;
+    EvaluationSet paritySet = config.parity().enabled() ? paritySet(run) : null;
 
     // everything that can fail on the model itself happens before a byte is written
     Map<String, byte[]> files = new LinkedHashMap<>();
     Map<String, Object> graphInfo = new LinkedHashMap<>();
     try (InferenceModel model = InferenceModel.of(run)) {
       log.printf("inference graph: %d nodes%n", model.graph().toGraphDef().getNodeCount());
-      if (config.formats().contains(ExportFormat.ONNX)) {
+      if (config.artifacts().formats().contains(ExportFormat.ONNX)) {
         InferenceIr ir = GraphLowering.lower(model.graph(), model.session(), model.inputOps(), model.outputTensors(), null);
         graphInfo.put("onnx_ir_ops", ir.histogram());
         files.put(ONNX_FILE, OnnxWriter.write(ir, run.name(), version()));
       }
-      if (config.formats().contains(ExportFormat.TFLITE)) {
+      if (config.artifacts().formats().contains(ExportFormat.TFLITE)) {
         InferenceIr ir = GraphLowering.lower(model.graph(), model.session(), model.inputOps(), model.outputTensors(),
             new GraphLowering.FixedShape(1, seqLen));
         graphInfo.put("tflite_ir_ops", ir.histogram());
         for (TflitePrecision p : TflitePrecision.values()) {
-          if (config.tfliteVariants().contains(p)) {
+          if (config.artifacts().tfliteVariants().contains(p)) {
             files.put(tfliteFile(p), TfliteWriter.write(ir, p, "jtune " + run.name() + " " + p.label() + " [1," + seqLen + "]"));
           }
         }
@@ -100,7 +100,7 @@ public final class ModelExporter {
       long version = layout.nextVersion();
       Path staged = layout.stage(version);
       try {
-        if (config.formats().contains(ExportFormat.SAVEDMODEL)) writeSavedModel(run, model, staged);
+        if (config.artifacts().formats().contains(ExportFormat.SAVEDMODEL)) writeSavedModel(run, model, staged);
         for (var f : files.entrySet()) Files.write(staged.resolve(f.getKey()), f.getValue());
         writeAssets(run, staged, version, seqLen, graphInfo);
         ExportReport report = parityReport(run, layout, version, staged, paritySet, seqLen);
@@ -115,7 +115,7 @@ public final class ModelExporter {
   }
 
   private void writeSavedModel(TrainedRun run, InferenceModel model, Path dir) throws IOException {
-    if (config.savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16) {
+    if (config.artifacts().savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16) {
       try (InferenceModel bf16 = model.toBfloat16()) {
         SavedModelBundle.exporter(dir.toString()).withSession(bf16.session()).withSignature(bf16.servingSignature()).export();
       }
@@ -138,8 +138,8 @@ public final class ModelExporter {
     p.set("encoder", JtuneJson.MAPPER.readTree(run.config().toJson()));
     p.set("classifier", JtuneJson.MAPPER.valueToTree(run.classifier()));
     p.put("pruning_masks_folded", run.model().foldedMasks());
-    p.putPOJO("formats", config.formats().stream().map(ExportFormat::label).sorted().toList());
-    p.put("savedmodel_precision", config.savedModelPrecision().name().toLowerCase(java.util.Locale.ROOT));
+    p.putPOJO("formats", config.artifacts().formats().stream().map(ExportFormat::label).sorted().toList());
+    p.put("savedmodel_precision", config.artifacts().savedModelPrecision().name().toLowerCase(java.util.Locale.ROOT));
     p.put("tflite_input_shape", "[1," + seqLen + "]");
     p.set("graph", JtuneJson.MAPPER.valueToTree(graphInfo));
     ObjectNode sums = p.putObject("sha256");
@@ -160,7 +160,7 @@ public final class ModelExporter {
       for (String f : artifactFiles(staged)) rows.add(new ExportReport.Artifact(f, null, f, size(staged, f), null, null, null, null, null, null, null, null, null, null));
       return new ExportReport(layout.modelBase().getFileName().toString(), version, run.name(), "none (parity check skipped)", 0, rows);
     }
-    int batch = config.batchSize();
+    int batch = config.parity().batchSize();
     log.printf("parity check on %d examples of %s%n", set.size(), set.source());
     List<String> labels = run.labels();
     ArtifactScores reference;
@@ -168,26 +168,26 @@ public final class ModelExporter {
       reference = TimedScoring.score(p, set.tokenIds(), batch);
     }
     rows.add(row("training graph", "tensorflow", run.modelDir().toString(), null, reference, reference, set, labels, null));
-    if (config.formats().contains(ExportFormat.SAVEDMODEL)) {
+    if (config.artifacts().formats().contains(ExportFormat.SAVEDMODEL)) {
       try (SavedModelPredictor p = SavedModelPredictor.load(staged)) {
         ArtifactScores s = TimedScoring.score(p, set.tokenIds(), batch);
-        boolean bf16 = config.savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16;
+        boolean bf16 = config.artifacts().savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16;
         rows.add(row(bf16 ? "savedmodel (bf16)" : "savedmodel", "tensorflow", "saved_model.pb + variables/", savedModelBytes(staged), s, reference, set,
             labels, bf16 ? Check.AGREEMENT_99 : Check.DIFF_1E5));
       }
     }
-    if (config.formats().contains(ExportFormat.ONNX)) {
+    if (config.artifacts().formats().contains(ExportFormat.ONNX)) {
       try (OnnxPredictor p = OnnxPredictor.load(staged.resolve(ONNX_FILE), 0)) {
         rows.add(row("onnx", "onnxruntime", ONNX_FILE, size(staged, ONNX_FILE), TimedScoring.score(p, set.tokenIds(), batch), reference, set,
             labels, Check.DIFF_1E4));
       }
     }
-    if (config.formats().contains(ExportFormat.TFLITE)) {
+    if (config.artifacts().formats().contains(ExportFormat.TFLITE)) {
       Optional<LiteRtRuntime> litert = LiteRtRuntime.find(LiteRtRuntime.defaultDir());
       Map<TflitePrecision, Check> checks = new EnumMap<>(Map.of(TflitePrecision.FLOAT32, Check.DIFF_1E4,
           TflitePrecision.FLOAT16, Check.DIFF_1E2, TflitePrecision.INT8, Check.AGREEMENT_99));
       for (TflitePrecision p : TflitePrecision.values()) {
-        if (!config.tfliteVariants().contains(p)) continue;
+        if (!config.artifacts().tfliteVariants().contains(p)) continue;
         String f = tfliteFile(p);
         if (litert.isEmpty()) {
           log.printf("note: %s not checked: LiteRT.js is not installed in %s (make litert)%n", f, LiteRtRuntime.defaultDir());
@@ -270,7 +270,7 @@ public final class ModelExporter {
   }
 
   private EvaluationSet paritySet(TrainedRun run) {
-    Path data = config.data();
+    Path data = config.parity().data();
     if (data == null) {
       data = readJson(run.folder().config()).map(j -> j.path("data").asText(null)).map(Path::of).orElse(null);
       if (data == null || !Files.isDirectory(data)) {
@@ -278,7 +278,7 @@ public final class ModelExporter {
             + (data == null ? "" : " (" + data + ")") + "; pass --data datasets/<name> for the parity check, or --no-parity");
       }
     }
-    return EvaluationSet.fromDataset(data, config.split(), run.asset(run.classifier().tokenizer()), run.classifier(), config.parityLimit());
+    return EvaluationSet.fromDataset(data, config.parity().split(), run.asset(run.classifier().tokenizer()), run.classifier(), config.parity().limit());
   }
 
   private static Optional<JsonNode> readJson(Path f) {

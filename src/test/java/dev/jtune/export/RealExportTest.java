@@ -55,7 +55,8 @@ class RealExportTest {
     LiteRtInstall.require();
     Path run = Files.isRegularFile(TRAINED_RUN.resolve("model/saved_model.pb")) ? TRAINED_RUN : centroidRun(tmp.resolve("runs/minilm-centroid"));
 
-    ExportConfig c = new ExportConfig(run, tmp.resolve("exports"), null, "real", null, null, 0, SPAM, "test", TEST_EXAMPLES, true, 32);
+    ExportConfig c = ExportConfig.builder(run).baseDir(tmp.resolve("exports")).modelName("real").data(SPAM).split("test").limit(TEST_EXAMPLES)
+        .build();
     ModelExporter.Result r = ModelExporter.export(c, new PrintWriter(System.err, true));
     System.out.print(r.report().toTable());
     assertTrue(r.report().allChecksPassed(), r.report().toTable());
