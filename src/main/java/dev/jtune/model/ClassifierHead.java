@@ -80,7 +80,7 @@ public final class ClassifierHead {
    * drawn in Java from {@code seed}, so the same seed gives the same head on every platform.
    */
   public static ClassifierHead build(Ops tf, Operand<TFloat32> features, int hidden, int numLabels, long seed) {
-    Ops scope = tf.withSubScope("classifier");
+    Ops scope = tf.withSubScope(scopeOf(KERNEL));
     float[] init = new float[hidden * numLabels];
     Random r = new Random(seed);
     for (int i = 0; i < init.length; i++) {
@@ -92,12 +92,21 @@ public final class ClassifierHead {
     }
     Variable<TFloat32> kernel;
     try (TFloat32 k = TFloat32.tensorOf(Shape.of(hidden, numLabels), DataBuffers.of(init, true, false))) {
-      kernel = scope.withName("kernel").variable(scope.withInitScope().constant(k));
+      kernel = scope.withName(leafOf(KERNEL)).variable(scope.withInitScope().constant(k));
     }
-    Variable<TFloat32> bias = scope.withName("bias").variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
+    Variable<TFloat32> bias = scope.withName(leafOf(BIAS)).variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
     Operand<TFloat32> logits = tf.withName(ClassifierTensors.LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
     Operand<TFloat32> probabilities = tf.withName(ClassifierTensors.PROBABILITIES).nn.softmax(logits);
     return new ClassifierHead(kernel, bias, logits, probabilities);
+  }
+
+  /** "classifier" of "classifier/kernel": TF-Java scopes take no '/', so the name is built in two parts. */
+  private static String scopeOf(String variable) {
+    return variable.substring(0, variable.indexOf('/'));
+  }
+
+  private static String leafOf(String variable) {
+    return variable.substring(variable.indexOf('/') + 1);
   }
 
   public Variable<TFloat32> kernel() {

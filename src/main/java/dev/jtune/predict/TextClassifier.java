@@ -2,6 +2,7 @@ package dev.jtune.predict;
 
 import dev.jtune.JtuneException;
 import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.artifact.RunLayout;
 import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.data.TextTokenizer;
 import java.nio.file.Files;
@@ -19,8 +20,6 @@ import java.util.List;
 public final class TextClassifier implements AutoCloseable {
   /** Where a version folder of {@code jtune export} keeps classifier.json and tokenizer.json. */
   public static final String EXPORT_ASSETS = "assets.extra";
-  /** Where a run's {@code model/} SavedModel keeps them. */
-  public static final String MODEL_ASSETS = "assets";
 
   private final ClassifierSpec spec;
   private final TextTokenizer tokenizer;
@@ -40,8 +39,8 @@ public final class TextClassifier implements AutoCloseable {
    */
   public static TextClassifier of(ClassifierSpec spec, Path assetsDir, Predictor predictor) {
     try {
-      return new TextClassifier(spec, TextTokenizer.load(assetsDir.resolve(spec.tokenizer()), spec.maxSeqLen(), spec.truncation()), predictor,
-          true);
+      TextTokenizer tokenizer = TextTokenizer.load(assetsDir.resolve(spec.tokenizer()), spec.maxSeqLen(), spec.truncation());
+      return new TextClassifier(spec, tokenizer, predictor, true);
     } catch (RuntimeException e) {
       predictor.close();
       throw e;
@@ -70,24 +69,10 @@ public final class TextClassifier implements AutoCloseable {
     return of(spec, assets, SavedModelPredictor.load(savedModelDir));
   }
 
-  /**
-   * An exported version folder run by {@code backend}: the SavedModel with TensorFlow, or {@code
-   * onnxFile} with ONNX Runtime ({@code threads} intra-op threads, 0 = its default).
-   */
-  public static TextClassifier load(Path versionDir, Backend backend, Path onnxFile, int threads) {
-    if (backend == Backend.TF) return load(versionDir);
-    Path assets = assetsOf(versionDir);
-    ClassifierSpec spec = ClassifierSpec.readIn(assets);
-    if (!Files.isRegularFile(onnxFile)) {
-      throw new JtuneException(onnxFile + ": ONNX file not found; export with --format onnx");
-    }
-    return of(spec, assets, OnnxPredictor.load(onnxFile, threads));
-  }
-
   /** The folder holding classifier.json: {@code assets.extra/} of an export, else {@code assets/} of a run's model. */
   public static Path assetsOf(Path savedModelDir) {
     Path extra = savedModelDir.resolve(EXPORT_ASSETS);
-    return Files.isRegularFile(extra.resolve(ClassifierSpec.FILE_NAME)) ? extra : savedModelDir.resolve(MODEL_ASSETS);
+    return Files.isRegularFile(extra.resolve(ClassifierSpec.FILE_NAME)) ? extra : savedModelDir.resolve(RunLayout.ASSETS_DIR);
   }
 
   public ClassifierSpec spec() {

@@ -3,10 +3,11 @@ package dev.jtune.serve;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
-import dev.jtune.predict.TextClassifier;
+import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.io.AtomicFolder;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
+import dev.jtune.predict.TextClassifier;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -316,11 +317,11 @@ public final class ServeBenchmark {
       for (int i = 0; sb.length() < bytes; i++) {
         int[] ids = assets.encode(texts.get(i % texts.size()));
         if (i > 0) sb.append(',');
-        sb.append("{\"input_word_ids\":[");
+        sb.append("{\"").append(ClassifierTensors.INPUT_WORD_IDS).append("\":[");
         for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(k < ids.length ? ids[k] : 0);
-        sb.append("],\"input_mask\":[");
+        sb.append("],\"").append(ClassifierTensors.INPUT_MASK).append("\":[");
         for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(k < ids.length ? 1 : 0);
-        sb.append("],\"input_type_ids\":[");
+        sb.append("],\"").append(ClassifierTensors.INPUT_TYPE_IDS).append("\":[");
         for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(0);
         sb.append("]}");
       }
