@@ -1,7 +1,6 @@
 package dev.jtune.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.io.ArtifactKind;
 import dev.jtune.io.OutputFile;
 import dev.jtune.io.ProtectedPaths;
@@ -52,7 +51,7 @@ public final class BenchExportCommand implements Callable<Integer> {
     // checked before the benchmark runs: a refused --out costs nothing
     OutputFile report = out == null ? null : OutputFile.claim(out, ArtifactKind.BENCH_REPORT, ProtectedPaths.of(model, data), force, "--out");
     var result = ExportBenchmark.run(new ExportBenchmark.Config(model, data, split, limit, batchSize), spec.commandLine().getErr());
-    String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+    String json = JtuneJson.MAPPER.writeValueAsString(result);
     PrintWriter o = spec.commandLine().getOut();
     o.println(json);
     if (report != null) report.write(tmp -> Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));

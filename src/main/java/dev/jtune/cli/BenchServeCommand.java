@@ -1,11 +1,11 @@
 package dev.jtune.cli;
 
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.io.ArtifactKind;
 import dev.jtune.io.OutputFile;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.serve.BatchingConfig;
 import dev.jtune.serve.ServeBenchmark;
-import dev.jtune.serve.TfServingJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +77,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     ServeBenchmark.checkWorkDir(workDir, inputs);
     BatchingConfig batching = new BatchingConfig(maxBatchSize, batchTimeoutMicros, numBatchThreads, 1_000, false);
     var config = new ServeBenchmark.Config(model, data, textCol, clients, requests, batching, rssRows, workDir, largeBodies, largeBodyMb);
-    String json = TfServingJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new ServeBenchmark(config, System.err).run());
+    String json = JtuneJson.MAPPER.writeValueAsString(new ServeBenchmark(config, System.err).run());
     System.out.println(json);
     if (report != null) report.write(tmp -> Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));
     return 0;

@@ -71,8 +71,11 @@ public final class ExportCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Set<TflitePrecision> variants = EnumSet.noneOf(TflitePrecision.class);
     tfliteVariants.forEach(v -> variants.add(TflitePrecision.parse(v)));
-    ExportConfig config = new ExportConfig(run, out, ExportFormat.parseList(format), name,
-        ExportConfig.SavedModelPrecision.parse(precision), variants, tfliteSeqLen, data, split, limit, !noParity, batchSize, force);
+    ExportConfig config = ExportConfig.builder(run).baseDir(out).modelName(name).force(force)
+        .formats(ExportFormat.parseList(format)).savedModelPrecision(ExportConfig.SavedModelPrecision.parse(precision))
+        .tfliteVariants(variants).tfliteSeqLen(tfliteSeqLen)
+        .parity(!noParity).data(data).split(split).limit(limit).batchSize(batchSize)
+        .build();
     ModelExporter.Result result = ModelExporter.export(config, spec.commandLine().getErr());
     spec.commandLine().getOut().print(result.report().toTable());
     spec.commandLine().getOut().println("wrote " + result.versionDir());

@@ -3,7 +3,8 @@ package dev.jtune.cli;
 import dev.jtune.serve.BatchScorer;
 import dev.jtune.serve.ScoreConfig;
 import dev.jtune.serve.ScoreReport;
-import dev.jtune.serve.TextClassifier;
+import dev.jtune.JtuneException;
+import dev.jtune.predict.Backend;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,7 +39,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @Option(names = "--backend", defaultValue = "tf", converter = BackendName.class,
       description = "tf (the SavedModel, TF-Java) or onnx (ONNX Runtime). Default: ${DEFAULT-VALUE}.")
-  TextClassifier.Backend backend;
+  Backend backend;
 
   @Option(names = "--onnx", description = "ONNX file for --backend onnx. Default: model.onnx in the version folder, else exports/<name>-onnx/<version>/model.onnx.")
   Path onnx;
@@ -63,13 +64,13 @@ public final class ScoreCommand implements Callable<Integer> {
   }
 
   /** Parses tf|onnx case-insensitively. */
-  static final class BackendName implements picocli.CommandLine.ITypeConverter<TextClassifier.Backend> {
+  static final class BackendName implements picocli.CommandLine.ITypeConverter<Backend> {
     @Override
-    public TextClassifier.Backend convert(String value) {
+    public Backend convert(String value) {
       try {
-        return TextClassifier.Backend.valueOf(value.toUpperCase(java.util.Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException("expected tf or onnx, got '" + value + "'");
+        return Backend.parse(value);
+      } catch (JtuneException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
       }
     }
   }

@@ -1,8 +1,6 @@
 package dev.jtune.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.data.clean.CleaningConfig;
 import dev.jtune.data.clean.LengthCap;
 import dev.jtune.data.clean.TextCleaner;
@@ -38,11 +36,6 @@ import org.apache.commons.csv.CSVPrinter;
 public final class DatasetPreparer {
   public static final String REPORT_FILE = "prepare-report.json";
   public static final String LABELS_FILE = "labels.txt";
-
-  static final ObjectMapper REPORT_JSON =
-      new ObjectMapper()
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT);
 
   private final PrepareConfig config;
 
@@ -85,7 +78,7 @@ public final class DatasetPreparer {
     out.write(dir -> {
       for (Split s : Split.values()) writeCsv(dir.resolve(s.fileName()), bySplit.get(s), withGroups);
       Files.write(dir.resolve(LABELS_FILE), (String.join("\n", labels) + "\n").getBytes(StandardCharsets.UTF_8));
-      Files.write(dir.resolve(REPORT_FILE), REPORT_JSON.writeValueAsBytes(report));
+      Files.write(dir.resolve(REPORT_FILE), JtuneJson.MAPPER.writeValueAsBytes(report));
     });
     return report;
   }

@@ -2,6 +2,7 @@ package dev.jtune.data;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.jtune.artifact.Truncation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,6 +45,16 @@ public final class TextTokenizer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + tokenizerJson, e);
     }
+  }
+
+  /**
+   * Loads a tokenizer.json that keeps, of a text longer than {@code maxSeqLen} tokens, the ones
+   * {@code truncation} names (as a classifier's {@code classifier.json} says).
+   */
+  public static TextTokenizer load(Path tokenizerJson, int maxSeqLen, Truncation truncation) {
+    return switch (truncation) {
+      case HEAD -> load(tokenizerJson, maxSeqLen);
+    };
   }
 
   public int maxSeqLen() {

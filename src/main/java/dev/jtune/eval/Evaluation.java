@@ -1,13 +1,15 @@
 package dev.jtune.eval;
 
-import dev.jtune.artifact.JtuneJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.JtuneJson;
+import dev.jtune.artifact.RunLayout;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.io.ArtifactKind;
 import dev.jtune.io.FolderAdditions;
 import dev.jtune.io.ProtectedPaths;
+import dev.jtune.predict.TextClassifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ public final class Evaluation {
   private Evaluation() {}
 
   public static Result run(Request req) {
-    Path modelDir = req.run().resolve("model");
+    Path modelDir = new RunLayout(req.run()).modelDir();
     if (!Files.isDirectory(modelDir)) {
       throw new JtuneException(req.run() + ": no model/ folder; pass a run folder written by jtune train");
     }
@@ -51,7 +53,7 @@ public final class Evaluation {
     String json = "evaluation-" + name + ".json", md = "evaluation-" + name + ".md", png = "evaluation-" + name + "-confusion.png";
     FolderAdditions reports = FolderAdditions.claim(req.run(), ArtifactKind.RUN, List.of(json, md, png),
         ProtectedPaths.of(dataset, req.csv()), req.force());
-    try (SavedModelClassifier classifier = SavedModelClassifier.load(modelDir)) {
+    try (TextClassifier classifier = TextClassifier.load(modelDir)) {
       List<LabeledText> rows;
       String dataName;
       if (req.csv() != null) {
@@ -67,8 +69,9 @@ public final class Evaluation {
         dataName = dataset + " (" + req.split() + ")";
       }
       if (rows.isEmpty()) throw new JtuneException(dataName + ": no labeled rows to evaluate");
-      ClassificationMetrics m = classifier.evaluate(rows.stream().map(LabeledText::text).toList(),
-          rows.stream().mapToInt(LabeledText::label).toArray(), req.batchSize());
+      ClassificationMetrics m = ClassificationMetrics.fromProbabilities(
+          classifier.probabilities(rows.stream().map(LabeledText::text).toList(), req.batchSize()),
+          rows.stream().mapToInt(LabeledText::label).toArray(), classifier.labels());
       EvaluationReport report = new EvaluationReport(modelDir.toString(), dataName, name, m, Map.of());
       report.writeJson(reports.file(json));
       report.writeMarkdown(reports.file(md));
@@ -80,7 +83,7 @@ public final class Evaluation {
 
   /** The dataset a run trained on, from its config.json. */
   private static Path datasetOfRun(Path run) {
-    Path f = run.resolve("config.json");
+    Path f = new RunLayout(run).config();
     try {
       JsonNode data = JtuneJson.MAPPER.readTree(f.toFile()).get("data");
       if (data == null || !data.isTextual()) throw new JtuneException(f + ": no 'data' field; pass --data or --csv");

@@ -1,6 +1,7 @@
 package dev.jtune.export;
 
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
@@ -25,16 +26,18 @@ public record EvaluationSet(String source, List<int[]> tokenIds, int[] labels) {
   }
 
   /**
-   * Reads a split of a prepared dataset and tokenizes it with the run's tokenizer; {@code limit}
-   * (0 = all) keeps the first examples. Dataset labels are mapped to the run's label ids by name.
+   * Reads a split of a prepared dataset and tokenizes it with the classifier's tokenizer, as its
+   * {@code classifier.json} says (max_seq_len, truncation); {@code limit} (0 = all) keeps the first
+   * examples. Dataset labels are mapped to the classifier's label ids by name.
    */
-  public static EvaluationSet fromDataset(Path datasetDir, String split, Path tokenizerJson, int maxSeqLen, List<String> runLabels, int limit) {
+  public static EvaluationSet fromDataset(Path datasetDir, String split, Path tokenizerJson, ClassifierSpec classifier, int limit) {
+    List<String> runLabels = classifier.labels();
     PreparedDataset ds = PreparedDataset.load(datasetDir);
     List<LabeledText> rows = ds.split(split);
     if (limit > 0 && rows.size() > limit) rows = rows.subList(0, limit);
     int[] labels = new int[rows.size()];
     List<int[]> ids = new ArrayList<>(rows.size());
-    try (TextTokenizer tok = TextTokenizer.load(tokenizerJson, maxSeqLen)) {
+    try (TextTokenizer tok = TextTokenizer.load(tokenizerJson, classifier.maxSeqLen(), classifier.truncation())) {
       for (int i = 0; i < rows.size(); i++) {
         String name = ds.labels().get(rows.get(i).label());
         int id = runLabels.indexOf(name);

@@ -1,8 +1,10 @@
 package dev.jtune.export;
 
-import dev.jtune.artifact.ClassifierSpec;
-import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.predict.OnnxPredictor;
+import dev.jtune.predict.SavedModelPredictor;
+import dev.jtune.predict.TextClassifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -37,20 +39,20 @@ public final class ExportBenchmark {
 
   public static Map<String, Object> run(Config c, PrintWriter log) throws Exception {
     Path dir = versionDir(c.model());
-    Path extra = dir.resolve("assets.extra");
+    Path extra = dir.resolve(TextClassifier.EXPORT_ASSETS);
     if (!Files.isRegularFile(dir.resolve("saved_model.pb")) || !Files.isRegularFile(dir.resolve(ModelExporter.ONNX_FILE))) {
       throw new JtuneException(dir + ": needs both saved_model.pb and " + ModelExporter.ONNX_FILE + "; export with --format savedmodel,onnx");
     }
     ClassifierSpec spec = ClassifierSpec.readIn(extra);
-    EvaluationSet set = EvaluationSet.fromDataset(c.data(), c.split(), extra.resolve("tokenizer.json"), spec.maxSeqLen(), spec.labels(), c.limit());
+    EvaluationSet set = EvaluationSet.fromDataset(c.data(), c.split(), extra.resolve(spec.tokenizer()), spec, c.limit());
     log.printf("bench export: %d examples of %s, batch %d%n", set.size(), set.source(), c.batchSize());
     ArtifactScores tf;
     try (SavedModelPredictor p = SavedModelPredictor.load(dir)) {
-      tf = p.score(set.tokenIds(), c.batchSize());
+      tf = TimedScoring.score(p, set.tokenIds(), c.batchSize());
     }
     ArtifactScores ort;
     try (OnnxPredictor p = OnnxPredictor.load(dir.resolve(ModelExporter.ONNX_FILE), 0)) {
-      ort = p.score(set.tokenIds(), c.batchSize());
+      ort = TimedScoring.score(p, set.tokenIds(), c.batchSize());
     }
     double maxDiff = 0;
     for (int i = 0; i < set.size(); i++) {

@@ -1,12 +1,8 @@
 package dev.jtune.export;
 
-import dev.jtune.artifact.Pooling;
-
-import dev.jtune.train.TrainedRun;
-import dev.jtune.model.BertConfig;
-import dev.jtune.model.BertEncoder;
-import dev.jtune.model.EncoderWeights;
-import dev.jtune.train.ClassifierHead;
+import dev.jtune.artifact.ClassifierTensors;
+import dev.jtune.model.ClassifierGraph;
+import dev.jtune.model.TrainedClassifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
@@ -28,25 +23,20 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The clean inference graph of a trained classifier, with its weights loaded: the encoder built
- * without dropout, the pooling and head of {@code classifier.json}, and nothing else. It is built
- * in a scratch graph, then only the nodes the outputs need (and the variables) are copied into a
+ * The clean inference graph of a trained classifier, with its weights loaded: the {@link
+ * ClassifierGraph} (the encoder without dropout, the pooling and head of {@code classifier.json})
+ * and nothing else. It is built in a scratch graph, then only the nodes the outputs need (and the variables) are copied into a
  * fresh graph whose variables are restored from a checkpoint of the scratch session, so no
  * initializer, assign or training op survives. Owns its Graph and Session.
  */
 public final class InferenceModel implements AutoCloseable {
-  public static final String LOGITS = "logits";
-  public static final String PROBABILITIES = "probabilities";
-  public static final List<String> INPUTS = List.of(BertEncoder.INPUT_WORD_IDS, BertEncoder.INPUT_MASK, BertEncoder.INPUT_TYPE_IDS);
-  /** The method name TF Serving's Predict API expects. */
-  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  private static final List<String> OUTPUTS = List.of(ClassifierTensors.LOGITS, ClassifierTensors.PROBABILITIES);
 
   private final Graph graph;
   private final Session session;
@@ -59,49 +49,25 @@ public final class InferenceModel implements AutoCloseable {
   }
 
   public static InferenceModel of(TrainedRun run) {
-    return build(run.config(), run.classifier().pooling(), run.classifier().layers(), run.encoderWeights(),
-        run.headKernel(), run.headBias());
-  }
-
-  /** A head over the last layer only. */
-  public static InferenceModel build(BertConfig config, Pooling pooling, EncoderWeights encoder,
-      EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
-    return build(config, pooling, 1, encoder, kernel, bias);
+    return of(run.model());
   }
 
   /**
-   * Builds the inference graph for these weights; {@code pooling} is cls or mean, applied to each
-   * of the top {@code layers} encoder layers exactly as in training ({@link ClassifierHead}).
+   * Builds the inference graph of a trained classifier ({@link ClassifierGraph}: the encoder without
+   * dropout, the pooling and head of its {@code classifier.json}) with its values loaded.
    */
-  public static InferenceModel build(BertConfig config, Pooling pooling, int layers, EncoderWeights encoder,
-      EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
-    int labels = (int) bias.shape().get(0);
+  public static InferenceModel of(TrainedClassifier trained) {
+    int labels = trained.classifier().numLabels();
     Path checkpoint = null;
     GraphDef clean;
     try (Graph scratch = new Graph()) {
-      BertEncoder enc = BertEncoder.build(scratch, config, BertEncoder.Options.inference());
-      Ops tf = Ops.create(scratch);
-      Operand<TFloat32> pooled = ClassifierHead.pooled(enc, pooling, layers);
-      Ops head = tf.withSubScope("classifier");
-      Variable<TFloat32> k = head.withName("kernel").variable(head.withInitScope().zeros(head.withInitScope().constant(kernel.shape()), TFloat32.class));
-      Variable<TFloat32> b = head.withName("bias").variable(head.withInitScope().zeros(head.withInitScope().constant(bias.shape()), TFloat32.class));
-      Operand<TFloat32> logits = tf.withName(LOGITS).nn.biasAdd(tf.linalg.matMul(pooled, k), b);
-      tf.withName(PROBABILITIES).nn.softmax(logits);
-      Placeholder<TFloat32> kv = tf.placeholder(TFloat32.class);
-      Placeholder<TFloat32> bv = tf.placeholder(TFloat32.class);
-      var assignK = tf.assign(k, kv);
-      var assignB = tf.assign(b, bv);
+      ClassifierGraph classifier = ClassifierGraph.build(scratch, trained.config(), trained.classifier());
       try (Session s = new Session(scratch)) {
-        s.initialize();
-        enc.assign(s, encoder);
-        try (TFloat32 kt = TFloat32.tensorOf(kernel.shape(), DataBuffers.of(kernel.values(), true, false));
-             TFloat32 bt = TFloat32.tensorOf(bias.shape(), DataBuffers.of(bias.values(), true, false))) {
-          s.runner().feed(kv, kt).feed(bv, bt).addTarget(assignK).addTarget(assignB).run().close();
-        }
+        classifier.load(s, trained.encoderWeights(), trained.headKernel().values(), trained.headBias().values());
         checkpoint = Files.createTempDirectory("jtune-inference-");
         s.save(checkpoint.resolve("ckpt").toString());
       }
-      clean = reachable(scratch.toGraphDef(), List.of(LOGITS, PROBABILITIES));
+      clean = reachable(scratch.toGraphDef(), OUTPUTS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -113,7 +79,7 @@ public final class InferenceModel implements AutoCloseable {
    * caller closes it.
    */
   public InferenceModel toBfloat16() {
-    GraphDef clean = reachable(graph.toGraphDef(), List.of(LOGITS, PROBABILITIES));
+    GraphDef clean = reachable(graph.toGraphDef(), OUTPUTS);
     Bfloat16Rewrite.Rewritten rw = Bfloat16Rewrite.apply(clean);
     List<String> vars = clean.getNodeList().stream().filter(n -> n.getOp().equals("VariableV2")).map(NodeDef::getName).toList();
     Path checkpoint = null;
@@ -139,22 +105,28 @@ public final class InferenceModel implements AutoCloseable {
         checkpoint = Files.createTempDirectory("jtune-inference-");
         s.save(checkpoint.resolve("ckpt").toString());
       }
-      result = reachable(scratch.toGraphDef(), List.of(LOGITS, PROBABILITIES));
+      result = reachable(scratch.toGraphDef(), OUTPUTS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return restored(result, checkpoint, numLabels);
   }
 
-  /** A fresh graph of {@code clean} whose variables are restored from {@code checkpoint} (then deleted). */
-  private static InferenceModel restored(GraphDef clean, Path checkpoint, int labels) {
+  /**
+   * A fresh graph of {@code clean} whose variables are restored from {@code checkpoint} (then
+   * deleted). When the restore fails, the session is closed before the graph: a graph waits for
+   * its sessions to close, so closing it first would block for good.
+   */
+  static InferenceModel restored(GraphDef clean, Path checkpoint, int labels) {
     Graph g = new Graph();
+    Session s = null;
     try {
       g.importGraphDef(clean);
-      Session s = new Session(g);
+      s = new Session(g);
       s.restore(checkpoint.resolve("ckpt").toString());
       return new InferenceModel(g, s, labels);
     } catch (RuntimeException e) {
+      if (s != null) s.close();
       g.close();
       throw e;
     } finally {
@@ -201,23 +173,23 @@ public final class InferenceModel implements AutoCloseable {
 
   /** {@code serving_default}: the three int32 inputs to logits and probabilities, Predict method. */
   public Signature servingSignature() {
-    Signature.Builder b = Signature.builder().key(BertEncoder.SIGNATURE_KEY).methodName(PREDICT_METHOD);
-    for (String in : INPUTS) b.input(in, graph.outputOrThrow(in));
-    return b.output(LOGITS, graph.outputOrThrow(LOGITS)).output(PROBABILITIES, graph.outputOrThrow(PROBABILITIES)).build();
+    Signature.Builder b = Signature.builder().key(ClassifierTensors.SIGNATURE_KEY).methodName(ClassifierTensors.PREDICT_METHOD);
+    for (String in : ClassifierTensors.INPUTS) b.input(in, graph.outputOrThrow(in));
+    for (String out : OUTPUTS) b.output(out, graph.outputOrThrow(out));
+    return b.build();
   }
 
   /** Public input name -> placeholder op, as the graph lowering wants them. */
   public Map<String, String> inputOps() {
     Map<String, String> m = new LinkedHashMap<>();
-    INPUTS.forEach(i -> m.put(i, i));
+    ClassifierTensors.INPUTS.forEach(i -> m.put(i, i));
     return m;
   }
 
   /** Public output name -> tensor. */
   public Map<String, String> outputTensors() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put(LOGITS, LOGITS + ":0");
-    m.put(PROBABILITIES, PROBABILITIES + ":0");
+    OUTPUTS.forEach(o -> m.put(o, o + ":0"));
     return m;
   }
 
@@ -232,7 +204,8 @@ public final class InferenceModel implements AutoCloseable {
       in.add(m);
       TInt32 t = TInt32.tensorOf(shape, DataBuffers.of(types, true, false));
       in.add(t);
-      try (Result r = session.runner().feed(INPUTS.get(0), i).feed(INPUTS.get(1), m).feed(INPUTS.get(2), t).fetch(PROBABILITIES).run()) {
+      try (Result r = session.runner().feed(ClassifierTensors.INPUT_WORD_IDS, i).feed(ClassifierTensors.INPUT_MASK, m)
+          .feed(ClassifierTensors.INPUT_TYPE_IDS, t).fetch(ClassifierTensors.PROBABILITIES).run()) {
         float[] flat = new float[rows * numLabels];
         r.get(0).asRawTensor().data().asFloats().read(flat);
         float[][] out = new float[rows][numLabels];

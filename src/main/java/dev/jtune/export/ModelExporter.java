@@ -1,21 +1,22 @@
 package dev.jtune.export;
 
-import dev.jtune.artifact.ClassifierSpec;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.artifact.JtuneJson;
-import dev.jtune.eval.SavedModelClassifier;
+import dev.jtune.artifact.RunLayout;
+import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.export.ir.GraphLowering;
 import dev.jtune.export.ir.InferenceIr;
 import dev.jtune.export.onnx.OnnxWriter;
 import dev.jtune.export.tflite.TflitePrecision;
 import dev.jtune.export.tflite.TfliteWriter;
 import dev.jtune.io.ProtectedPaths;
-import dev.jtune.train.TrainedRun;
+import dev.jtune.predict.OnnxPredictor;
+import dev.jtune.predict.SavedModelPredictor;
+import dev.jtune.predict.TextClassifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -46,10 +47,7 @@ public final class ModelExporter {
 
   static final String ONNX_FILE = "model.onnx";
   static final String REPORT_FILE = "export-report.json";
-  /** The export's own JSON files (report, provenance) keep their field names as written. */
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  static final String PROVENANCE_FILE = "provenance.json";
 
   private final ExportConfig config;
   private final PrintWriter log;
@@ -69,31 +67,31 @@ public final class ModelExporter {
 
   private Result run() throws IOException {
     TrainedRun run = TrainedRun.load(config.runDir());
-    ExportLayout layout = new ExportLayout(config.outDir(), config.modelName() != null ? config.modelName() : run.name());
-    layout.claim(ProtectedPaths.of(config.runDir(), config.data()), config.force());
-    int seqLen = config.tfliteSeqLen() > 0 ? config.tfliteSeqLen() : run.classifier().maxSeqLen();
+    ExportLayout layout = new ExportLayout(config.output().baseDir(), config.output().modelName() != null ? config.output().modelName() : run.name());
+    layout.claim(ProtectedPaths.of(config.runDir(), config.parity().data()), config.output().force());
+    int seqLen = config.artifacts().tfliteSeqLen() > 0 ? config.artifacts().tfliteSeqLen() : run.classifier().maxSeqLen();
     if (seqLen < run.classifier().maxSeqLen() || seqLen > run.config().maxPositionEmbeddings()) {
       throw new JtuneException("--tflite-seq-len " + seqLen + " must be between the run's max_seq_len " + run.classifier().maxSeqLen()
           + " and max_position_embeddings " + run.config().maxPositionEmbeddings());
     }
-    EvaluationSet paritySet = config.parity() ? paritySet(run) : null;
+    EvaluationSet paritySet = config.parity().enabled() ? paritySet(run) : null;
 
     // everything that can fail on the model itself happens before a byte is written
     Map<String, byte[]> files = new LinkedHashMap<>();
     Map<String, Object> graphInfo = new LinkedHashMap<>();
     try (InferenceModel model = InferenceModel.of(run)) {
       log.printf("inference graph: %d nodes%n", model.graph().toGraphDef().getNodeCount());
-      if (config.formats().contains(ExportFormat.ONNX)) {
+      if (config.artifacts().formats().contains(ExportFormat.ONNX)) {
         InferenceIr ir = GraphLowering.lower(model.graph(), model.session(), model.inputOps(), model.outputTensors(), null);
         graphInfo.put("onnx_ir_ops", ir.histogram());
         files.put(ONNX_FILE, OnnxWriter.write(ir, run.name(), version()));
       }
-      if (config.formats().contains(ExportFormat.TFLITE)) {
+      if (config.artifacts().formats().contains(ExportFormat.TFLITE)) {
         InferenceIr ir = GraphLowering.lower(model.graph(), model.session(), model.inputOps(), model.outputTensors(),
             new GraphLowering.FixedShape(1, seqLen));
         graphInfo.put("tflite_ir_ops", ir.histogram());
         for (TflitePrecision p : TflitePrecision.values()) {
-          if (config.tfliteVariants().contains(p)) {
+          if (config.artifacts().tfliteVariants().contains(p)) {
             files.put(tfliteFile(p), TfliteWriter.write(ir, p, "jtune " + run.name() + " " + p.label() + " [1," + seqLen + "]"));
           }
         }
@@ -102,11 +100,11 @@ public final class ModelExporter {
       long version = layout.nextVersion();
       Path staged = layout.stage(version);
       try {
-        if (config.formats().contains(ExportFormat.SAVEDMODEL)) writeSavedModel(run, model, staged);
+        if (config.artifacts().formats().contains(ExportFormat.SAVEDMODEL)) writeSavedModel(run, model, staged);
         for (var f : files.entrySet()) Files.write(staged.resolve(f.getKey()), f.getValue());
         writeAssets(run, staged, version, seqLen, graphInfo);
         ExportReport report = parityReport(run, layout, version, staged, paritySet, seqLen);
-        JSON.writeValue(staged.resolve(REPORT_FILE).toFile(), report);
+        JtuneJson.write(staged.resolve(REPORT_FILE), report);
         Path published = layout.publish(staged, version);
         return new Result(published, report);
       } catch (IOException | RuntimeException e) {
@@ -117,7 +115,7 @@ public final class ModelExporter {
   }
 
   private void writeSavedModel(TrainedRun run, InferenceModel model, Path dir) throws IOException {
-    if (config.savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16) {
+    if (config.artifacts().savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16) {
       try (InferenceModel bf16 = model.toBfloat16()) {
         SavedModelBundle.exporter(dir.toString()).withSession(bf16.session()).withSignature(bf16.servingSignature()).export();
       }
@@ -127,23 +125,23 @@ public final class ModelExporter {
   }
 
   private void writeAssets(TrainedRun run, Path staged, long version, int seqLen, Map<String, Object> graphInfo) throws IOException {
-    Path extra = Files.createDirectories(staged.resolve("assets.extra"));
-    for (String f : List.of("tokenizer.json", "labels.txt", ClassifierSpec.FILE_NAME)) Files.copy(run.asset(f), extra.resolve(f));
-    ObjectNode p = JSON.createObjectNode();
+    Path extra = Files.createDirectories(staged.resolve(TextClassifier.EXPORT_ASSETS));
+    for (String f : List.of(run.classifier().tokenizer(), RunLayout.LABELS_FILE, ClassifierSpec.FILE_NAME)) Files.copy(run.asset(f), extra.resolve(f));
+    ObjectNode p = JtuneJson.MAPPER.createObjectNode();
     p.put("model_name", staged.getParent().getFileName().toString());
     p.put("version", version);
     p.put("created_at", Instant.now().toString());
     p.put("jtune_version", version());
     p.put("run", run.runDir().toAbsolutePath().normalize().toString());
-    readJson(run.runDir().resolve("config.json")).ifPresent(j -> p.set("run_config", j));
-    readJson(run.runDir().resolve("metrics.json")).ifPresent(j -> p.set("run_metrics", j));
-    p.set("encoder", JSON.readTree(run.config().toJson()));
+    readJson(run.folder().config()).ifPresent(j -> p.set("run_config", j));
+    readJson(run.folder().metrics()).ifPresent(j -> p.set("run_metrics", j));
+    p.set("encoder", JtuneJson.MAPPER.readTree(run.config().toJson()));
     p.set("classifier", JtuneJson.MAPPER.valueToTree(run.classifier()));
-    p.put("pruning_masks_folded", run.foldedMasks());
-    p.putPOJO("formats", config.formats().stream().map(ExportFormat::label).sorted().toList());
-    p.put("savedmodel_precision", config.savedModelPrecision().name().toLowerCase(java.util.Locale.ROOT));
+    p.put("pruning_masks_folded", run.model().foldedMasks());
+    p.putPOJO("formats", config.artifacts().formats().stream().map(ExportFormat::label).sorted().toList());
+    p.put("savedmodel_precision", config.artifacts().savedModelPrecision().name().toLowerCase(java.util.Locale.ROOT));
     p.put("tflite_input_shape", "[1," + seqLen + "]");
-    p.set("graph", JSON.valueToTree(graphInfo));
+    p.set("graph", JtuneJson.MAPPER.valueToTree(graphInfo));
     ObjectNode sums = p.putObject("sha256");
     try (var s = Files.list(staged)) {
       for (Path f : s.filter(Files::isRegularFile).sorted().toList()) sums.put(f.getFileName().toString(), sha256(f));
@@ -153,7 +151,7 @@ public final class ModelExporter {
         for (Path f : s.sorted().toList()) sums.put("variables/" + f.getFileName(), sha256(f));
       }
     }
-    JSON.writeValue(extra.resolve("provenance.json").toFile(), p);
+    JtuneJson.write(extra.resolve(PROVENANCE_FILE), p);
   }
 
   private ExportReport parityReport(TrainedRun run, ExportLayout layout, long version, Path staged, EvaluationSet set, int seqLen) throws IOException {
@@ -162,38 +160,34 @@ public final class ModelExporter {
       for (String f : artifactFiles(staged)) rows.add(new ExportReport.Artifact(f, null, f, size(staged, f), null, null, null, null, null, null, null, null, null, null));
       return new ExportReport(layout.modelBase().getFileName().toString(), version, run.name(), "none (parity check skipped)", 0, rows);
     }
-    int batch = config.batchSize();
+    int batch = config.parity().batchSize();
     log.printf("parity check on %d examples of %s%n", set.size(), set.source());
+    List<String> labels = run.labels();
     ArtifactScores reference;
     try (SavedModelPredictor p = SavedModelPredictor.load(run.modelDir())) {
-      reference = p.score(set.tokenIds(), batch);
-    } catch (Exception e) {
-      throw rethrow(e);
+      reference = TimedScoring.score(p, set.tokenIds(), batch);
     }
-    rows.add(row("training graph", "tensorflow", run.modelDir().toString(), null, reference, reference, set, null));
-    if (config.formats().contains(ExportFormat.SAVEDMODEL)) {
+    rows.add(row("training graph", "tensorflow", run.modelDir().toString(), null, reference, reference, set, labels, null));
+    if (config.artifacts().formats().contains(ExportFormat.SAVEDMODEL)) {
       try (SavedModelPredictor p = SavedModelPredictor.load(staged)) {
-        ArtifactScores s = p.score(set.tokenIds(), batch);
-        boolean bf16 = config.savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16;
+        ArtifactScores s = TimedScoring.score(p, set.tokenIds(), batch);
+        boolean bf16 = config.artifacts().savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16;
         rows.add(row(bf16 ? "savedmodel (bf16)" : "savedmodel", "tensorflow", "saved_model.pb + variables/", savedModelBytes(staged), s, reference, set,
-            bf16 ? Check.AGREEMENT_99 : Check.DIFF_1E5));
-      } catch (Exception e) {
-        throw rethrow(e);
+            labels, bf16 ? Check.AGREEMENT_99 : Check.DIFF_1E5));
       }
     }
-    if (config.formats().contains(ExportFormat.ONNX)) {
+    if (config.artifacts().formats().contains(ExportFormat.ONNX)) {
       try (OnnxPredictor p = OnnxPredictor.load(staged.resolve(ONNX_FILE), 0)) {
-        rows.add(row("onnx", "onnxruntime", ONNX_FILE, size(staged, ONNX_FILE), p.score(set.tokenIds(), batch), reference, set, Check.DIFF_1E4));
-      } catch (Exception e) {
-        throw rethrow(e);
+        rows.add(row("onnx", "onnxruntime", ONNX_FILE, size(staged, ONNX_FILE), TimedScoring.score(p, set.tokenIds(), batch), reference, set,
+            labels, Check.DIFF_1E4));
       }
     }
-    if (config.formats().contains(ExportFormat.TFLITE)) {
+    if (config.artifacts().formats().contains(ExportFormat.TFLITE)) {
       Optional<LiteRtRuntime> litert = LiteRtRuntime.find(LiteRtRuntime.defaultDir());
       Map<TflitePrecision, Check> checks = new EnumMap<>(Map.of(TflitePrecision.FLOAT32, Check.DIFF_1E4,
           TflitePrecision.FLOAT16, Check.DIFF_1E2, TflitePrecision.INT8, Check.AGREEMENT_99));
       for (TflitePrecision p : TflitePrecision.values()) {
-        if (!config.tfliteVariants().contains(p)) continue;
+        if (!config.artifacts().tfliteVariants().contains(p)) continue;
         String f = tfliteFile(p);
         if (litert.isEmpty()) {
           log.printf("note: %s not checked: LiteRT.js is not installed in %s (make litert)%n", f, LiteRtRuntime.defaultDir());
@@ -201,7 +195,8 @@ public final class ModelExporter {
           continue;
         }
         log.printf("running %s in LiteRT.js (%d rows of [1,%d])%n", f, set.size(), seqLen);
-        rows.add(row("tflite " + p.label(), "litert.js", f, size(staged, f), tfliteScores(litert.get(), staged.resolve(f), set, seqLen), reference, set, checks.get(p)));
+        rows.add(row("tflite " + p.label(), "litert.js", f, size(staged, f), tfliteScores(litert.get(), staged.resolve(f), set, seqLen), reference, set,
+            labels, checks.get(p)));
       }
     }
     return new ExportReport(layout.modelBase().getFileName().toString(), version, run.name(), set.source(), set.size(), rows);
@@ -237,52 +232,35 @@ public final class ModelExporter {
         mask[i * seqLen + j] = 1;
       }
     }
-    LiteRtRuntime.Run r = rt.run(file, Map.of(InferenceModel.INPUTS.get(0), ids, InferenceModel.INPUTS.get(1), mask, InferenceModel.INPUTS.get(2), types),
-        n, seqLen, InferenceModel.PROBABILITIES);
+    LiteRtRuntime.Run r = rt.run(file, Map.of(ClassifierTensors.INPUT_WORD_IDS, ids, ClassifierTensors.INPUT_MASK, mask,
+        ClassifierTensors.INPUT_TYPE_IDS, types), n, seqLen, ClassifierTensors.PROBABILITIES);
     List<Double> ms = new ArrayList<>();
     double total = 0;
     for (double m : r.msPerRow()) {
       ms.add(m);
       total += m;
     }
-    return new ArtifactScores(r.outputs(), BatchPredictor.median(ms), null, null, n / (total / 1000));
+    return new ArtifactScores(r.outputs(), TimedScoring.median(ms), null, null, n / (total / 1000));
   }
 
+  /**
+   * One artifact's row: how far its probabilities are from the training graph's, how often its
+   * label agrees, and its accuracy and macro-F1 on the parity set ({@link ClassificationMetrics}).
+   */
   private static ExportReport.Artifact row(String name, String runtime, String file, Long bytes, ArtifactScores s, ArtifactScores ref,
-      EvaluationSet set, Check check) {
+      EvaluationSet set, List<String> labels, Check check) {
     double maxDiff = 0;
     int agree = 0;
     int n = set.size();
-    int[] predicted = new int[n];
     for (int i = 0; i < n; i++) {
       float[] p = s.probabilities()[i], q = ref.probabilities()[i];
       for (int j = 0; j < q.length; j++) maxDiff = Math.max(maxDiff, Math.abs(p[j] - q[j]));
-      predicted[i] = argmax(p);
-      if (predicted[i] == argmax(q)) agree++;
+      if (argmax(p) == argmax(q)) agree++;
     }
     double agreement = agree / (double) n;
-    double[] accF1 = accuracyAndMacroF1(set.labels(), predicted, ref.probabilities()[0].length);
-    return new ExportReport.Artifact(name, runtime, file, bytes, maxDiff, agreement, accF1[0], accF1[1], s.batch1MsP50(), s.batchMsP50(),
+    ClassificationMetrics m = ClassificationMetrics.fromProbabilities(s.probabilities(), set.labels(), labels);
+    return new ExportReport.Artifact(name, runtime, file, bytes, maxDiff, agreement, m.accuracy(), m.macroF1(), s.batch1MsP50(), s.batchMsP50(),
         s.batchSize(), s.examplesPerSecond(), check == null ? null : check.text, check == null ? null : check.passes(maxDiff, agreement));
-  }
-
-  static double[] accuracyAndMacroF1(int[] truth, int[] predicted, int classes) {
-    long[][] m = new long[classes][classes];
-    for (int i = 0; i < truth.length; i++) m[truth[i]][predicted[i]]++;
-    long correct = 0;
-    double f1Sum = 0;
-    for (int c = 0; c < classes; c++) {
-      correct += m[c][c];
-      long support = 0, predictedC = 0;
-      for (int k = 0; k < classes; k++) {
-        support += m[c][k];
-        predictedC += m[k][c];
-      }
-      double precision = predictedC == 0 ? 0 : m[c][c] / (double) predictedC;
-      double recall = support == 0 ? 0 : m[c][c] / (double) support;
-      f1Sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-    }
-    return new double[] {correct / (double) truth.length, f1Sum / classes};
   }
 
   private static int argmax(float[] p) {
@@ -292,21 +270,21 @@ public final class ModelExporter {
   }
 
   private EvaluationSet paritySet(TrainedRun run) {
-    Path data = config.data();
+    Path data = config.parity().data();
     if (data == null) {
-      data = readJson(run.runDir().resolve("config.json")).map(j -> j.path("data").asText(null)).map(Path::of).orElse(null);
+      data = readJson(run.folder().config()).map(j -> j.path("data").asText(null)).map(Path::of).orElse(null);
       if (data == null || !Files.isDirectory(data)) {
-        throw new JtuneException(run.runDir().resolve("config.json") + ": names no dataset folder that exists here"
+        throw new JtuneException(run.folder().config() + ": names no dataset folder that exists here"
             + (data == null ? "" : " (" + data + ")") + "; pass --data datasets/<name> for the parity check, or --no-parity");
       }
     }
-    return EvaluationSet.fromDataset(data, config.split(), run.asset("tokenizer.json"), run.classifier().maxSeqLen(), run.labels(), config.parityLimit());
+    return EvaluationSet.fromDataset(data, config.parity().split(), run.asset(run.classifier().tokenizer()), run.classifier(), config.parity().limit());
   }
 
   private static Optional<JsonNode> readJson(Path f) {
     if (!Files.isRegularFile(f)) return Optional.empty();
     try {
-      return Optional.of(JSON.readTree(f.toFile()));
+      return Optional.of(JtuneJson.MAPPER.readTree(f.toFile()));
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -349,11 +327,5 @@ public final class ModelExporter {
   private static String version() {
     String v = ModelExporter.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
-  }
-
-  private static RuntimeException rethrow(Exception e) throws IOException {
-    if (e instanceof IOException io) throw io;
-    if (e instanceof RuntimeException r) return r;
-    return new IllegalStateException(e);
   }
 }

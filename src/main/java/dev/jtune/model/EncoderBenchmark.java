@@ -1,10 +1,8 @@
 package dev.jtune.model;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.JtuneJson;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.LengthBuckets;
 import dev.jtune.data.PreparedDataset;
@@ -64,8 +62,7 @@ public final class EncoderBenchmark {
 
     public String toJson() {
       try {
-        return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(this);
+        return JtuneJson.MAPPER.writeValueAsString(this);
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }

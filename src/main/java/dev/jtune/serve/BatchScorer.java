@@ -1,10 +1,12 @@
 package dev.jtune.serve;
 
 import dev.jtune.JtuneException;
-import dev.jtune.data.TokenBatch;
 import dev.jtune.io.ArtifactKind;
 import dev.jtune.io.OutputFile;
 import dev.jtune.io.ProtectedPaths;
+import dev.jtune.predict.Backend;
+import dev.jtune.predict.OnnxPredictor;
+import dev.jtune.predict.TextClassifier;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -12,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,9 +27,9 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * Scores a CSV of any size with an exported text classifier in constant memory. A reader thread
  * parses and tokenizes windows of rows while the calling thread runs the model on the previous
- * window (a bounded two-window pipeline); inside a window rows are grouped by token length so that
- * batches carry little padding, and written back in input order. Every row that cannot be scored
- * goes to the rejects file with its line and reason. Both outputs are checked before scoring starts
+ * window (a bounded two-window pipeline); inside a window rows are run in length-sorted batches
+ * ({@link TextClassifier}) so that batches carry little padding, and written back in input order.
+ * Every row that cannot be scored goes to the rejects file with its line and reason. Both outputs are checked before scoring starts
  * (an existing file is replaced only when jtune wrote it, see {@link OutputFile}), written to
  * temporary files and renamed into place at the end.
  */
@@ -58,18 +58,30 @@ public final class BatchScorer {
     OutputFile rejects = OutputFile.claim(config.rejects(), ArtifactKind.REJECTS, inputs, config.force(), "--rejects");
     ExportedModel model = ExportedModel.resolve(config.model());
     if (!Files.isRegularFile(config.in())) throw new JtuneException(config.in() + ": input CSV not found");
-    if (config.backend() == TextClassifier.Backend.TF) {
+    if (config.backend() == Backend.TF) {
       ServableVersion version = ServableVersion.load(model.name(), model.version(), model.dir(), config.threads());
-      // closing the classifier retires the version, which closes its bundle and assets
-      try (TextClassifier classifier = new SavedModelClassifier(version)) {
-        return score(model, version.classifier().orElseThrow(() -> notClassifier(model)), classifier, out, rejects, start);
+      ClassifierAssets assets = version.classifier().orElse(null);
+      if (assets == null) {
+        version.retire();
+        throw notClassifier(model);
+      }
+      // the version's own tokenizer: closing the classifier retires the version, which closes its bundle and assets
+      try (TextClassifier classifier = TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), new ServablePredictor(version))) {
+        return score(model, classifier, out, rejects, start);
       }
     }
     try (ClassifierAssets assets = ClassifierAssets.find(model.dir()).orElseThrow(() -> notClassifier(model));
-        TextClassifier classifier =
-            new OnnxClassifier(config.onnx() != null ? config.onnx() : model.defaultOnnxFile(), config.threads())) {
-      return score(model, assets, classifier, out, rejects, start);
+        TextClassifier classifier = TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), onnx(model))) {
+      return score(model, classifier, out, rejects, start);
     }
+  }
+
+  private OnnxPredictor onnx(ExportedModel model) {
+    Path file = config.onnx() != null ? config.onnx() : model.defaultOnnxFile();
+    if (!Files.isRegularFile(file)) {
+      throw new JtuneException(file + ": ONNX file not found; export with --format onnx or pass --onnx FILE");
+    }
+    return OnnxPredictor.load(file, config.threads());
   }
 
   private static JtuneException notClassifier(ExportedModel model) {
@@ -77,7 +89,7 @@ public final class BatchScorer {
         model.dir() + ": not a jtune text classifier export (needs assets.extra/tokenizer.json and labels.txt)");
   }
 
-  private ScoreReport score(ExportedModel model, ClassifierAssets assets, TextClassifier classifier, OutputFile outFile,
+  private ScoreReport score(ExportedModel model, TextClassifier classifier, OutputFile outFile,
       OutputFile rejectsFile, long start) {
     Path out = outFile.absolutePath();
     Path rejectsPath = rejectsFile.absolutePath();
@@ -94,9 +106,9 @@ public final class BatchScorer {
       }
       tmpOut = outFile.newTemp();
       tmpRejects = rejectsFile.newTemp();
-      List<String> labels = assets.labels();
+      List<String> labels = classifier.labels();
       BlockingQueue<Window> queue = new ArrayBlockingQueue<>(QUEUE_WINDOWS);
-      Thread producer = new Thread(() -> produce(csv, textIndex, assets, queue), "score-tokenizer");
+      Thread producer = new Thread(() -> produce(csv, textIndex, classifier, queue), "score-tokenizer");
       producer.setDaemon(true);
       producer.start();
       try (BufferedWriter ow = Files.newBufferedWriter(tmpOut, StandardCharsets.UTF_8);
@@ -110,7 +122,7 @@ public final class BatchScorer {
           Window w = queue.take();
           if (w.failure() != null) throw w.failure();
           if (w == Window.END) break;
-          float[][] probs = predict(classifier, w.ids(), labels.size());
+          float[][] probs = classifier.probabilitiesOfTokens(w.ids(), config.batchSize());
           int r = 0;
           for (CsvRecordReader.Item item : w.items()) {
             if (item instanceof CsvRecordReader.Row row) {
@@ -158,7 +170,7 @@ public final class BatchScorer {
   }
 
   /** Reader thread: parses records and tokenizes texts, one window at a time. */
-  private void produce(CsvRecordReader csv, int textIndex, ClassifierAssets assets, BlockingQueue<Window> queue) {
+  private void produce(CsvRecordReader csv, int textIndex, TextClassifier classifier, BlockingQueue<Window> queue) {
     int window = config.batchSize() * BATCHES_PER_WINDOW;
     try {
       List<CsvRecordReader.Item> items = new ArrayList<>();
@@ -169,7 +181,7 @@ public final class BatchScorer {
           if (text.isBlank()) {
             item = new CsvRecordReader.Rejected(row.line(), "empty text", String.join(",", row.fields()));
           } else {
-            ids.add(assets.encode(text));
+            ids.add(classifier.encode(text));
           }
         }
         items.add(item);
@@ -190,26 +202,6 @@ public final class BatchScorer {
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  /** Probabilities per row (in window order), running length-sorted batches. */
-  private float[][] predict(TextClassifier classifier, List<int[]> ids, int numLabels) {
-    Integer[] order = new Integer[ids.size()];
-    for (int i = 0; i < order.length; i++) order[i] = i;
-    Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
-    float[][] out = new float[ids.size()][];
-    for (int b = 0; b < order.length; b += config.batchSize()) {
-      int end = Math.min(order.length, b + config.batchSize());
-      List<int[]> batchIds = new ArrayList<>(end - b);
-      for (int k = b; k < end; k++) batchIds.add(ids.get(order[k]));
-      float[] p = classifier.probabilities(TokenBatch.of(batchIds));
-      if (p.length != batchIds.size() * numLabels) {
-        throw new JtuneException("model returned " + p.length + " probabilities for " + batchIds.size() + " rows and "
-            + numLabels + " labels in labels.txt: the export is inconsistent");
-      }
-      for (int k = b; k < end; k++) out[order[k]] = Arrays.copyOfRange(p, (k - b) * numLabels, (k - b + 1) * numLabels);
-    }
-    return out;
   }
 
   /** Input columns, then label, score and prob_<label> (prefixed with predicted_ when taken). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import dev.jtune.artifact.ClassifierTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -182,7 +183,7 @@ final class ExampleRequests {
               HostTensor p = probabilities(out);
               int c = (int) p.shape()[1];
               if (c != labels.size()) {
-                throw new ApiException(500, "model has " + c + " classes but assets.extra/labels.txt lists " + labels.size());
+                throw new ApiException(500, "model has " + c + " classes but assets.extra/classifier.json lists " + labels.size());
               }
               ObjectNode resp = TfServingJson.MAPPER.createObjectNode();
               ArrayNode results = resp.putArray("results");
@@ -210,9 +211,9 @@ final class ExampleRequests {
   }
 
   private static HostTensor probabilities(Map<String, HostTensor> out) {
-    HostTensor p = out.get(ClassifierAssets.PROBABILITIES);
+    HostTensor p = out.get(ClassifierTensors.PROBABILITIES);
     if (p != null) return p;
-    HostTensor logits = out.get("logits");
+    HostTensor logits = out.get(ClassifierTensors.LOGITS);
     if (logits == null) throw new ApiException(500, "classifier signature has neither 'probabilities' nor 'logits' output");
     float[] l = logits.floats().clone();
     int c = (int) logits.shape()[1];

@@ -3,6 +3,7 @@ package dev.jtune.serve;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.jtune.artifact.ClassifierTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashSet;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 public final class RequestBody {
   /** The signature used when a request names none. */
-  public static final String DEFAULT_SIGNATURE = "serving_default";
+  public static final String DEFAULT_SIGNATURE = ClassifierTensors.SIGNATURE_KEY;
 
   private final byte[] bytes;
   private final Set<String> keys;

@@ -1,5 +1,6 @@
 package dev.jtune.serve;
 
+import dev.jtune.predict.Backend;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -24,7 +25,7 @@ public record ScoreConfig(
     Path out,
     Path rejects,
     String textCol,
-    TextClassifier.Backend backend,
+    Backend backend,
     Path onnx,
     int batchSize,
     int threads,
@@ -49,10 +50,10 @@ public record ScoreConfig(
   }
 
   public static ScoreConfig of(Path model, Path in, Path out) {
-    return new ScoreConfig(model, in, out, null, "text", TextClassifier.Backend.TF, null, 32, 0, false, false);
+    return new ScoreConfig(model, in, out, null, "text", Backend.TF, null, 32, 0, false, false);
   }
 
-  public ScoreConfig withBackend(TextClassifier.Backend b, Path onnxFile) {
+  public ScoreConfig withBackend(Backend b, Path onnxFile) {
     return new ScoreConfig(model, in, out, rejects, textCol, b, onnxFile, batchSize, threads, progress, force);
   }
 

@@ -3,10 +3,11 @@ package dev.jtune.serve;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
-import dev.jtune.data.TokenBatch;
+import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.io.AtomicFolder;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
+import dev.jtune.predict.TextClassifier;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -137,25 +137,30 @@ public final class ServeBenchmark {
   /** Rows/s of tokenize + length-sorted batches of 32 + SavedModel, as jtune score runs them. */
   private double offlineThroughput(ExportedModel model, List<String> texts) {
     ServableVersion v = ServableVersion.load(model.name(), model.version(), model.dir(), 0);
-    try (SavedModelClassifier classifier = new SavedModelClassifier(v)) {
-      ClassifierAssets assets = v.classifier().orElseThrow(() -> new JtuneException(model.dir() + ": not a jtune text classifier"));
+    ClassifierAssets assets = v.classifier().orElse(null);
+    if (assets == null) {
+      v.retire();
+      throw new JtuneException(model.dir() + ": not a jtune text classifier");
+    }
+    // closing the classifier retires the version, which closes its session and assets
+    try (TextClassifier classifier = TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), new ServablePredictor(v))) {
       int total = config.clients() * config.requestsPerClient();
-      runOffline(classifier, assets, texts, Math.min(256, total)); // warm-up
+      runOffline(classifier, texts, Math.min(256, total)); // warm-up
       long t0 = System.nanoTime();
-      runOffline(classifier, assets, texts, total);
+      runOffline(classifier, texts, total);
       double rate = total / ((System.nanoTime() - t0) / 1e9);
       log.printf("offline batch scoring: %.1f rows/s (%d rows, batch 32)%n", rate, total);
       return rate;
     }
   }
 
-  private static void runOffline(TextClassifier c, ClassifierAssets assets, List<String> texts, int rows) {
+  /** Windows of 256 texts, each tokenized and run in length-sorted batches of 32. */
+  private static void runOffline(TextClassifier c, List<String> texts, int rows) {
     int window = 256;
     for (int start = 0; start < rows; start += window) {
       List<int[]> ids = new ArrayList<>();
-      for (int i = start; i < Math.min(rows, start + window); i++) ids.add(assets.encode(texts.get(i % texts.size())));
-      ids.sort(Comparator.comparingInt(a -> a.length));
-      for (int b = 0; b < ids.size(); b += 32) c.probabilities(TokenBatch.of(ids.subList(b, Math.min(ids.size(), b + 32))));
+      for (int i = start; i < Math.min(rows, start + window); i++) ids.add(c.encode(texts.get(i % texts.size())));
+      c.probabilitiesOfTokens(ids, 32);
     }
   }
 
@@ -312,11 +317,11 @@ public final class ServeBenchmark {
       for (int i = 0; sb.length() < bytes; i++) {
         int[] ids = assets.encode(texts.get(i % texts.size()));
         if (i > 0) sb.append(',');
-        sb.append("{\"input_word_ids\":[");
+        sb.append("{\"").append(ClassifierTensors.INPUT_WORD_IDS).append("\":[");
         for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(k < ids.length ? ids[k] : 0);
-        sb.append("],\"input_mask\":[");
+        sb.append("],\"").append(ClassifierTensors.INPUT_MASK).append("\":[");
         for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(k < ids.length ? 1 : 0);
-        sb.append("],\"input_type_ids\":[");
+        sb.append("],\"").append(ClassifierTensors.INPUT_TYPE_IDS).append("\":[");
         for (int k = 0; k < len; k++) sb.append(k == 0 ? "" : ",").append(0);
         sb.append("]}");
       }

@@ -2,7 +2,9 @@ package dev.jtune.train;
 
 import dev.jtune.artifact.Pooling;
 
+import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.data.TokenBatch;
+import dev.jtune.model.ClassifierHead;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;
@@ -22,8 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntConsumer;
 import org.tensorflow.Graph;
@@ -178,16 +178,20 @@ public final class FeatureCache {
 
     public Extractor(BertConfig config, EncoderWeights weights, String pooling, int layers) {
       graph = new Graph();
+      Session opened = null;
       try {
         encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
         pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, Pooling.parse(pooling), layers));
-        session = new Session(graph);
-        session.initialize();
-        encoder.assign(session, weights);
+        opened = new Session(graph);
+        opened.initialize();
+        encoder.assign(opened, weights);
       } catch (RuntimeException e) {
+        // the session first: a graph waits for its sessions to close, so closing it first would block for good
+        if (opened != null) opened.close();
         graph.close();
         throw e;
       }
+      session = opened;
     }
 
     /**
@@ -197,25 +201,22 @@ public final class FeatureCache {
      * examples done after each batch.
      */
     public void extract(List<int[]> tokenIds, int batchSize, Path file, IntConsumer progress) {
-      int n = tokenIds.size();
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) order[i] = i;
-      Arrays.sort(order, Comparator.comparingInt(i -> tokenIds.get(i).length));
+      int[] lengths = tokenIds.stream().mapToInt(ids -> ids.length).toArray();
       AtomicFiles.write(file, tmp -> {
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
           int h = (int) pooled.shape().get(1), done = 0;
-          for (int start = 0; start < n; start += batchSize) {
-            int end = Math.min(n, start + batchSize);
-            List<int[]> batch = new ArrayList<>();
-            for (int i = start; i < end; i++) batch.add(tokenIds.get(order[i]));
+          ByteBuffer row = ByteBuffer.allocate(h * 4).order(ByteOrder.LITTLE_ENDIAN);
+          // each batch goes to the file as it comes, so a large split never sits in memory
+          for (int[] idx : LengthSortedBatches.of(lengths, batchSize)) {
+            List<int[]> batch = new ArrayList<>(idx.length);
+            for (int i : idx) batch.add(tokenIds.get(i));
             float[] out = run(TokenBatch.of(batch));
-            ByteBuffer row = ByteBuffer.allocate(h * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = start; i < end; i++) {
+            for (int i = 0; i < idx.length; i++) {
               row.clear();
-              row.asFloatBuffer().put(out, (i - start) * h, h);
-              channel.write(row, (long) order[i] * h * 4);
+              row.asFloatBuffer().put(out, i * h, h);
+              channel.write(row, (long) idx[i] * h * 4);
             }
-            done += end - start;
+            done += idx.length;
             if (progress != null) progress.accept(done);
           }
         }

@@ -1,6 +1,7 @@
 package dev.jtune.train;
 
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.RunLayout;
 import dev.jtune.io.AtomicFiles;
 import dev.jtune.io.AtomicFolder;
 import dev.jtune.io.ArtifactKind;
@@ -39,12 +40,11 @@ import java.util.stream.Stream;
  * {@code model/} is replaced as a whole, so nothing but the classifier may be inside it.
  */
 final class RunFolder {
-  static final String CONFIG_FILE = "config.json";
-  static final String MODEL_DIR = "model";
-  static final String CHECKPOINT_DIR = "checkpoints";
+  static final String CONFIG_FILE = RunLayout.CONFIG_FILE;
+  static final String MODEL_DIR = RunLayout.MODEL_DIR;
+  static final String CHECKPOINT_DIR = RunLayout.CHECKPOINT_DIR;
   /** The files a run writes at its top, besides checkpoints/ and model/. */
-  static final Set<String> TOP_FILES = Set.of(CONFIG_FILE, "metrics.json", "history.csv", "report.md", "provenance.json",
-      "loss.png", "metrics.png", "learning_rate.png", "confusion_matrix.png");
+  static final Set<String> TOP_FILES = RunLayout.TOP_FILES;
   static final Set<String> CHECKPOINT_FILES = Set.of(CHECKPOINT_DIR + "/last.ckpt", CHECKPOINT_DIR + "/best.ckpt");
   /** Reports {@code jtune evaluate} adds: evaluation-&lt;name&gt;.json, .md and -confusion.png. */
   private static final Pattern EVALUATION = Pattern.compile("evaluation-.+(\\.json|\\.md|-confusion\\.png)");

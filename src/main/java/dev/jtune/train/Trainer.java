@@ -8,6 +8,7 @@ import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.eval.ConfusionMatrix;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
+import dev.jtune.model.ClassifierHead;
 import dev.jtune.model.EncoderParameter;
 import dev.jtune.model.EncoderVariable;
 import dev.jtune.model.EncoderWeights;

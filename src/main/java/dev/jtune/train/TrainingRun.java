@@ -2,6 +2,7 @@ package dev.jtune.train;
 
 import dev.jtune.artifact.Pooling;
 import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.artifact.RunLayout;
 import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
@@ -13,10 +14,12 @@ import dev.jtune.eval.ChartWriter;
 import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.eval.EvaluationReport;
 import dev.jtune.artifact.JtuneJson;
-import dev.jtune.eval.SavedModelClassifier;
 import dev.jtune.model.BertConfig;
+import dev.jtune.model.ClassifierSavedModel;
 import dev.jtune.model.EncoderSavedModel;
 import dev.jtune.model.PretrainedEncoder;
+import dev.jtune.model.TrainedClassifier;
+import dev.jtune.predict.TextClassifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
@@ -104,7 +107,7 @@ public final class TrainingRun {
     PreparedDataset data = PreparedDataset.load(dataDir);
     checkSplits(data, dataDir);
     config.requireFitsLabels(data.labels());
-    TrainedRun source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
+    TrainedClassifier source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
     String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
 
     folder.open(config); // the first write into the run folder: every check above has passed
@@ -130,9 +133,10 @@ public final class TrainingRun {
 
     ClassificationMetrics test;
     List<LabeledText> testRows = data.split("test");
-    try (SavedModelClassifier classifier = SavedModelClassifier.load(out)) {
-      test = classifier.evaluate(testRows.stream().map(LabeledText::text).toList(),
-          testRows.stream().mapToInt(LabeledText::label).toArray(), config.validation().batchSize());
+    try (TextClassifier classifier = TextClassifier.load(out)) {
+      test = ClassificationMetrics.fromProbabilities(
+          classifier.probabilities(testRows.stream().map(LabeledText::text).toList(), config.validation().batchSize()),
+          testRows.stream().mapToInt(LabeledText::label).toArray(), classifier.labels());
     }
     writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
     folder.finish();
@@ -140,13 +144,13 @@ public final class TrainingRun {
   }
 
   /** The finished run named by {@code init_from}, checked to fit this run's encoder, labels and head. */
-  static TrainedRun initSource(TrainingConfig config, BertConfig bert, List<String> labels) {
+  static TrainedClassifier initSource(TrainingConfig config, BertConfig bert, List<String> labels) {
     Path dir = Path.of(config.initFrom());
     if (!Files.isRegularFile(dir.resolve(MODEL_DIR).resolve("assets").resolve(ClassifierSpec.FILE_NAME))) {
       throw new JtuneException("init_from " + dir + ": not a finished run (no " + MODEL_DIR + "/assets/" + ClassifierSpec.FILE_NAME
           + "); pass a run folder written by jtune train");
     }
-    TrainedRun source = TrainedRun.load(dir);
+    TrainedClassifier source = ClassifierSavedModel.read(RunLayout.finished(dir).modelDir());
     if (!source.config().equals(bert)) {
       throw new JtuneException("init_from " + dir + ": its encoder differs from " + config.model()
           + " (bert_config.json); pass the --model that run was trained from");

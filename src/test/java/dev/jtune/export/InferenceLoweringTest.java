@@ -1,6 +1,5 @@
 package dev.jtune.export;
 
-import dev.jtune.train.TrainedRun;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.onnxruntime.OnnxTensor;

@@ -1,7 +1,7 @@
 package dev.jtune.export;
 
 import dev.jtune.artifact.ClassifierSpec;
-import dev.jtune.eval.SavedModelClassifier;
+import dev.jtune.artifact.Pooling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -12,6 +12,7 @@ import dev.jtune.data.TextTokenizer;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
+import dev.jtune.model.ClassifierSavedModel;
 import dev.jtune.model.EncoderSavedModel;
 import dev.jtune.model.OnnxEncoderImport;
 import dev.jtune.model.PretrainedEncoder;
@@ -24,16 +25,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -56,7 +51,8 @@ class RealExportTest {
     InstalledLiteRt.require();
     Path run = Files.isRegularFile(TRAINED_RUN.resolve("model/saved_model.pb")) ? TRAINED_RUN : centroidRun(tmp.resolve("runs/minilm-centroid"));
 
-    ExportConfig c = new ExportConfig(run, tmp.resolve("exports"), null, "real", null, null, 0, SPAM, "test", TEST_EXAMPLES, true, 32);
+    ExportConfig c = ExportConfig.builder(run).baseDir(tmp.resolve("exports")).modelName("real").data(SPAM).split("test").limit(TEST_EXAMPLES)
+        .build();
     ModelExporter.Result r = ModelExporter.export(c, new PrintWriter(System.err, true));
     System.out.print(r.report().toTable());
     assertTrue(r.report().allChecksPassed(), r.report().toTable());
@@ -135,38 +131,12 @@ class RealExportTest {
     return runDir;
   }
 
+  /** The run folder of this classifier, written by the trainer's own writer. */
   static void writeRun(Path runDir, BertConfig config, PretrainedEncoder encoder, float[] kernel, float[] bias, List<String> labels,
       Path tokenizer, int maxSeqLen) throws Exception {
-    Path model = runDir.resolve("model");
     Files.createDirectories(runDir);
-    try (Graph g = new Graph()) {
-      BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.training(1));
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> pooled = enc.applyPooler(enc.meanOutput());
-      Ops head = tf.withSubScope("classifier");
-      Variable<TFloat32> k;
-      Variable<TFloat32> b;
-      try (TFloat32 kt = TFloat32.tensorOf(Shape.of(config.hiddenSize(), labels.size()), DataBuffers.of(kernel, true, false));
-           TFloat32 bt = TFloat32.tensorOf(Shape.of(labels.size()), DataBuffers.of(bias, true, false))) {
-        k = head.withName("kernel").variable(head.withInitScope().constant(kt));
-        b = head.withName("bias").variable(head.withInitScope().constant(bt));
-      }
-      Operand<TFloat32> logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(pooled, k), b);
-      Operand<TFloat32> probs = tf.withName("probabilities").nn.softmax(logits);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        enc.assign(s, encoder.weights());
-        Signature sig = Signature.builder().key("serving_default")
-            .input("input_word_ids", enc.inputWordIds()).input("input_mask", enc.inputMask()).input("input_type_ids", enc.inputTypeIds())
-            .output("logits", logits).output("probabilities", probs).build();
-        SavedModelBundle.exporter(model.toString()).withSession(s).withSignature(sig).export();
-      }
-    }
-    Path assets = Files.createDirectories(model.resolve("assets"));
-    config.write(assets.resolve(BertConfig.FILE_NAME));
-    Files.copy(tokenizer, assets.resolve("tokenizer.json"));
-    Files.write(assets.resolve("labels.txt"), labels);
-    new ClassifierSpec(dev.jtune.artifact.Pooling.MEAN, 1, new ArrayList<>(labels), maxSeqLen).write(assets.resolve(ClassifierSpec.FILE_NAME));
+    ClassifierSavedModel.write(runDir.resolve("model"), config, encoder.weights(), kernel, bias,
+        new ClassifierSpec(Pooling.MEAN, 1, new ArrayList<>(labels), maxSeqLen), tokenizer);
     Files.writeString(runDir.resolve("config.json"), "{\"data\": \"" + SPAM + "\"}\n");
   }
 }

@@ -1,11 +1,13 @@
 package dev.jtune.export;
 
-import dev.jtune.train.TrainedRun;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.jtune.data.TokenBatch;
+import dev.jtune.artifact.ClassifierTensors;
+import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.EncoderParameter;
+import dev.jtune.predict.OnnxPredictor;
+import dev.jtune.predict.SavedModelPredictor;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -61,7 +63,7 @@ class SavedModelExportTest {
       assertEquals(List.of(-1L, (long) TinyRunFixture.LABELS.size()), dims(t));
     }
     assertTrue(Files.isRegularFile(v.resolve("variables/variables.index")));
-    assertTrue(mg.getSaverDef().getRestoreOpName().length() > 0, "saver_def for TF Serving's restore");
+    assertEquals("save/restore_all", mg.getSaverDef().getRestoreOpName(), "saver_def for TF Serving's restore");
 
     Set<String> variables = new TreeSet<>();
     Set<String> placeholders = new HashSet<>();
@@ -73,7 +75,7 @@ class SavedModelExportTest {
       if (op.equals("VariableV2")) variables.add(n.getName());
       if (op.equals("Placeholder")) placeholders.add(n.getName());
     }
-    Set<String> expected = new TreeSet<>(List.of(TrainedRun.HEAD_KERNEL, TrainedRun.HEAD_BIAS));
+    Set<String> expected = new TreeSet<>(List.of(ClassifierTensors.HEAD_KERNEL, ClassifierTensors.HEAD_BIAS));
     BertConfig.tiny(BertConfig.Pooler.MEAN).parameters().stream().map(EncoderParameter::name).forEach(expected::add);
     assertEquals(expected, variables, "exactly the model's variables: no optimizer slots, no step counters");
     assertTrue(placeholders.containsAll(Set.of("input_word_ids", "input_mask", "input_type_ids")));
@@ -90,8 +92,8 @@ class SavedModelExportTest {
     List<int[]> rows = randomTokenRows(24);
     try (SavedModelPredictor trained = SavedModelPredictor.load(run.resolve("model"));
          SavedModelPredictor exported = SavedModelPredictor.load(v)) {
-      float[][] want = trained.predict(TokenBatch.of(rows));
-      float[][] got = exported.predict(TokenBatch.of(rows));
+      float[][] want = LengthSortedBatches.run(rows, rows.size(), trained::probabilities);
+      float[][] got = LengthSortedBatches.run(rows, rows.size(), exported::probabilities);
       for (int i = 0; i < rows.size(); i++) for (int j = 0; j < want[i].length; j++) assertEquals(want[i][j], got[i][j], 1e-5);
     }
   }
@@ -105,9 +107,9 @@ class SavedModelExportTest {
     try (SavedModelPredictor trained = SavedModelPredictor.load(twoLayerRun.resolve("model"));
          SavedModelPredictor exported = SavedModelPredictor.load(v);
          OnnxPredictor onnx = OnnxPredictor.load(v.resolve("model.onnx"), 1)) {
-      float[][] want = trained.predict(TokenBatch.of(rows));
-      float[][] got = exported.predict(TokenBatch.of(rows));
-      float[][] gotOnnx = onnx.predict(TokenBatch.of(rows));
+      float[][] want = LengthSortedBatches.run(rows, rows.size(), trained::probabilities);
+      float[][] got = LengthSortedBatches.run(rows, rows.size(), exported::probabilities);
+      float[][] gotOnnx = LengthSortedBatches.run(rows, rows.size(), onnx::probabilities);
       for (int i = 0; i < rows.size(); i++) {
         for (int j = 0; j < want[i].length; j++) {
           assertEquals(want[i][j], got[i][j], 1e-5);
@@ -128,8 +130,8 @@ class SavedModelExportTest {
     assertTrue(ModelExporter.savedModelBytes(bf16) < ModelExporter.savedModelBytes(fp32));
     List<int[]> rows = randomTokenRows(24);
     try (SavedModelPredictor a = SavedModelPredictor.load(fp32); SavedModelPredictor b = SavedModelPredictor.load(bf16)) {
-      float[][] want = a.predict(TokenBatch.of(rows));
-      float[][] got = b.predict(TokenBatch.of(rows));
+      float[][] want = LengthSortedBatches.run(rows, rows.size(), a::probabilities);
+      float[][] got = LengthSortedBatches.run(rows, rows.size(), b::probabilities);
       double max = 0;
       for (int i = 0; i < rows.size(); i++) for (int j = 0; j < want[i].length; j++) max = Math.max(max, Math.abs(want[i][j] - got[i][j]));
       assertTrue(max < 5e-2, "bf16 max |diff| " + max);

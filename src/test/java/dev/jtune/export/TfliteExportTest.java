@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.ClassifierTensors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,7 +78,7 @@ class TfliteExportTest {
       assertEquals(TensorType.INT32, t.type());
       assertEquals(List.of(1, SEQ), shape(t));
     }
-    assertEquals(InferenceModel.INPUTS, inputs);
+    assertEquals(ClassifierTensors.INPUTS, inputs);
     List<String> outputs = new ArrayList<>();
     for (int i = 0; i < sig.outputsLength(); i++) {
       outputs.add(sig.outputs(i).name());
@@ -86,7 +87,7 @@ class TfliteExportTest {
       assertEquals(TensorType.FLOAT32, t.type());
       assertEquals(List.of(1, TinyClassifier.LABELS), shape(t));
     }
-    assertEquals(List.of(InferenceModel.LOGITS, InferenceModel.PROBABILITIES), outputs);
+    assertEquals(List.of(ClassifierTensors.LOGITS, ClassifierTensors.PROBABILITIES), outputs);
   }
 
   /**

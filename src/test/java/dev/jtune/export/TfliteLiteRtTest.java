@@ -1,5 +1,6 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.ClassifierTensors;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.artifact.Pooling;
@@ -57,7 +58,7 @@ class TfliteLiteRtTest {
     Path file = tmp.resolve("model-" + p.label() + ".tflite");
     Files.write(file, TfliteWriter.write(ir, p, "test"));
     LiteRtRuntime.Run run = litert.run(file, Map.of("input_word_ids", in[0], "input_mask", in[1], "input_type_ids", in[2]), ROWS, SEQ,
-        InferenceModel.PROBABILITIES);
+        ClassifierTensors.PROBABILITIES);
     double max = TinyClassifier.maxAbsDiff(want, run.outputs());
     System.out.printf("%s: %d bytes, max |diff| %.2e%n", p, Files.size(file), max);
     return max;

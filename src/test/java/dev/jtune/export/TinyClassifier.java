@@ -1,5 +1,8 @@
 package dev.jtune.export;
 
+import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.model.TrainedClassifier;
+import java.util.List;
 import dev.jtune.artifact.Pooling;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.EncoderParameter;
@@ -38,8 +41,10 @@ final class TinyClassifier {
     float[] kernel = new float[config.hiddenSize() * LABELS], bias = new float[LABELS];
     for (int i = 0; i < kernel.length; i++) kernel[i] = (float) (0.5 * r.nextGaussian());
     for (int i = 0; i < bias.length; i++) bias[i] = (float) (0.1 * r.nextGaussian());
-    return InferenceModel.build(config, pooling, EncoderWeights.of(encoder),
-        new EncoderWeights.Weight(Shape.of(config.hiddenSize(), LABELS), kernel), new EncoderWeights.Weight(Shape.of(LABELS), bias));
+    List<String> labels = java.util.stream.IntStream.range(0, LABELS).mapToObj(i -> "class" + i).toList();
+    ClassifierSpec spec = new ClassifierSpec(pooling, 1, labels, config.maxPositionEmbeddings());
+    return InferenceModel.of(new TrainedClassifier(config, spec, EncoderWeights.of(encoder),
+        new EncoderWeights.Weight(Shape.of(config.hiddenSize(), LABELS), kernel), new EncoderWeights.Weight(Shape.of(LABELS), bias), 0));
   }
 
   /**

@@ -1,13 +1,12 @@
 package dev.jtune.export;
 
-import dev.jtune.artifact.Pooling;
 import dev.jtune.artifact.ClassifierSpec;
-import dev.jtune.eval.SavedModelClassifier;
+import dev.jtune.artifact.Pooling;
 import dev.jtune.data.TinyWordPieceTokenizer;
-
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
-import dev.jtune.train.ClassifierHead;
+import dev.jtune.model.ClassifierSavedModel;
+import dev.jtune.model.EncoderWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,20 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.types.TFloat32;
 
 /**
- * Writes a run folder in the trained-classifier layout with a tiny random model (2 layers, hidden
- * 32): model/ SavedModel with the encoder variables and the classifier head, plus its assets. The
- * graph is a training-style graph (dropout switch, initializers), like the trainer's.
+ * Writes a finished run folder with a tiny random model (2 layers, hidden 32): {@code model/}
+ * written by the trainer's own writer ({@link ClassifierSavedModel#write}) from random encoder
+ * weights and a random head, so what the exporter reads is exactly what {@code jtune train} hands
+ * it; plus a {@code config.json} naming a dataset folder beside the run.
  */
 final class TinyRunFixture {
   static final List<String> LABELS = List.of("ham", "spam", "other");
@@ -44,42 +36,32 @@ final class TinyRunFixture {
   static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, int layers, long seed) throws IOException {
     BertConfig config = BertConfig.tiny(encoderPooler);
     int features = layers * config.hiddenSize();
-    Path model = runDir.resolve("model");
+    Random r = new Random(seed);
+    float[] kernel = new float[features * LABELS.size()];
+    for (int i = 0; i < kernel.length; i++) kernel[i] = (float) (r.nextGaussian() * 0.5);
+    float[] bias = {0.1f, -0.2f, 0.05f};
     Files.createDirectories(runDir);
-    try (Graph g = new Graph()) {
-      BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.training(seed));
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> pooled = ClassifierHead.pooled(enc, Pooling.parse(pooling), layers);
-      Random r = new Random(seed);
-      float[] k = new float[features * LABELS.size()];
-      for (int i = 0; i < k.length; i++) k[i] = (float) (r.nextGaussian() * 0.5);
-      float[] b = {0.1f, -0.2f, 0.05f};
-      Ops head = tf.withSubScope("classifier");
-      Variable<TFloat32> kernel;
-      Variable<TFloat32> bias;
-      try (TFloat32 kt = TFloat32.tensorOf(Shape.of(features, LABELS.size()), DataBuffers.of(k, true, false));
-           TFloat32 bt = TFloat32.tensorOf(Shape.of(LABELS.size()), DataBuffers.of(b, true, false))) {
-        kernel = head.withName("kernel").variable(head.withInitScope().constant(kt));
-        bias = head.withName("bias").variable(head.withInitScope().constant(bt));
-      }
-      Operand<TFloat32> logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(pooled, kernel), bias);
-      Operand<TFloat32> probs = tf.withName("probabilities").nn.softmax(logits);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        Signature sig = Signature.builder().key("serving_default")
-            .input("input_word_ids", enc.inputWordIds()).input("input_mask", enc.inputMask()).input("input_type_ids", enc.inputTypeIds())
-            .output("logits", logits).output("probabilities", probs).build();
-        SavedModelBundle.exporter(model.toString()).withSession(s).withSignature(sig).export();
-      }
+    Path tokenizer = Files.createTempFile("tiny-tokenizer", ".json");
+    try {
+      Files.writeString(tokenizer, tinyTokenizerJson(config.vocabSize()));
+      ClassifierSavedModel.write(runDir.resolve("model"), config, randomEncoder(config, seed), kernel, bias,
+          new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN), tokenizer);
+    } finally {
+      Files.delete(tokenizer);
     }
-    Path assets = model.resolve("assets");
-    Files.createDirectories(assets);
-    config.write(assets.resolve(BertConfig.FILE_NAME));
-    Files.writeString(assets.resolve("tokenizer.json"), tinyTokenizerJson(config.vocabSize()));
-    Files.write(assets.resolve("labels.txt"), LABELS);
-    new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN).write(assets.resolve(ClassifierSpec.FILE_NAME));
     Files.writeString(runDir.resolve("config.json"), "{\"fixture\": true, \"data\": \"" + runDir.resolveSibling("data").toString().replace("\\", "/") + "\"}\n");
     return runDir;
+  }
+
+  /** The encoder's initial values for {@code seed}: random, but the same on every call. */
+  static EncoderWeights randomEncoder(BertConfig config, long seed) {
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, config, BertEncoder.Options.training(seed));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        return enc.readWeights(s);
+      }
+    }
   }
 
   /** A prepared dataset of random "w.." word texts over the fixture's labels, {@code n} rows per split. */

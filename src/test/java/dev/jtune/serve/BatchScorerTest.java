@@ -148,7 +148,7 @@ class BatchScorerTest {
     Path tfOut = dir.resolve("backend-tf.csv");
     Path onnxOut = dir.resolve("backend-onnx.csv");
     new BatchScorer(ScoreConfig.of(base.resolve("spam"), in, tfOut)).run();
-    new BatchScorer(ScoreConfig.of(base.resolve("spam"), in, onnxOut).withBackend(TextClassifier.Backend.ONNX, null)).run();
+    new BatchScorer(ScoreConfig.of(base.resolve("spam"), in, onnxOut).withBackend(dev.jtune.predict.Backend.ONNX, null)).run();
     List<CSVRecord> tf = read(tfOut);
     List<CSVRecord> onnx = read(onnxOut);
     assertEquals(4, onnx.size());

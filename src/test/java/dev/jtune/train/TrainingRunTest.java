@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jtune.cli.Main;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.artifact.JtuneJson;
-import dev.jtune.eval.SavedModelClassifier;
+import dev.jtune.model.ClassifierHead;
+import dev.jtune.predict.SavedModelPredictor;
 import dev.jtune.io.CliRun;
 import dev.jtune.io.Manifest;
 import dev.jtune.io.UserFiles;
@@ -84,10 +85,10 @@ class TrainingRunTest {
     }
     int h = 2 * TinyEncoder.CONFIG.hiddenSize();
     float[] first, second;
-    try (SavedModelClassifier m = SavedModelClassifier.load(run.resolve("model"))) {
+    try (SavedModelPredictor m = SavedModelPredictor.load(run.resolve("model"))) {
       first = m.logits(TokenBatch.of(ids));
     }
-    try (SavedModelClassifier m = SavedModelClassifier.load(run.resolve("model"))) {
+    try (SavedModelPredictor m = SavedModelPredictor.load(run.resolve("model"))) {
       second = m.logits(TokenBatch.of(ids));
     }
     org.junit.jupiter.api.Assertions.assertArrayEquals(first, second, "reloading gives identical outputs");

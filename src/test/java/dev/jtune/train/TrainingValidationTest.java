@@ -1,5 +1,6 @@
 package dev.jtune.train;
 
+import dev.jtune.model.ClassifierHead;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -8,6 +8,7 @@ import dev.jtune.export.ir.InferenceIr;
 import dev.jtune.export.ir.IrNode;
 import dev.jtune.export.ir.OpKind;
 import dev.jtune.export.ir.TensorSpec;
+import dev.jtune.artifact.ClassifierTensors;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -98,7 +99,7 @@ public final class TfliteWriter {
     sg.setOutputs(outputs);
     sg.setOperators(operators.toArray(new OperatorT[0]));
     SignatureDefT sig = new SignatureDefT();
-    sig.setSignatureKey("serving_default");
+    sig.setSignatureKey(ClassifierTensors.SIGNATURE_KEY);
     sig.setSubgraphIndex(0);
     sig.setInputs(tensorMaps(inputs));
     sig.setOutputs(tensorMaps(outputs));

@@ -1,4 +1,4 @@
-package dev.jtune.export;
+package dev.jtune.predict;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.data.TokenBatch;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -21,7 +22,7 @@ import java.util.Set;
  * A classifier ONNX file run with ONNX Runtime (CPU): the three encoder inputs (int32 or int64, as
  * the file declares) to the {@code probabilities} output. Owns the ORT session; thread-safe.
  */
-public final class OnnxPredictor implements BatchPredictor, AutoCloseable {
+public final class OnnxPredictor implements Predictor {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
   private final OrtSession session;
   private final Map<String, OnnxJavaType> inputTypes = new HashMap<>();
@@ -31,11 +32,11 @@ public final class OnnxPredictor implements BatchPredictor, AutoCloseable {
     for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
       inputTypes.put(e.getKey(), ((TensorInfo) e.getValue().getInfo()).type);
     }
-    for (String name : InferenceModel.INPUTS) {
+    for (String name : ClassifierTensors.INPUTS) {
       if (!inputTypes.containsKey(name)) throw new JtuneException(file + ": no input '" + name + "' (inputs: " + inputTypes.keySet() + ")");
     }
-    if (!session.getOutputNames().contains(InferenceModel.PROBABILITIES)) {
-      throw new JtuneException(file + ": no output 'probabilities' (outputs: " + session.getOutputNames() + ")");
+    if (!session.getOutputNames().contains(ClassifierTensors.PROBABILITIES)) {
+      throw new JtuneException(file + ": no output '" + ClassifierTensors.PROBABILITIES + "' (outputs: " + session.getOutputNames() + ")");
     }
   }
 
@@ -60,26 +61,21 @@ public final class OnnxPredictor implements BatchPredictor, AutoCloseable {
     }
   }
 
-  /** Class probabilities, row-major {@code [batch.size(), numLabels]}. */
+  @Override
   public float[] probabilities(TokenBatch batch) {
     long[] shape = {batch.size(), batch.seqLen()};
-    String idsName = InferenceModel.INPUTS.get(0), maskName = InferenceModel.INPUTS.get(1), typesName = InferenceModel.INPUTS.get(2);
+    String idsName = ClassifierTensors.INPUT_WORD_IDS, maskName = ClassifierTensors.INPUT_MASK, typesName = ClassifierTensors.INPUT_TYPE_IDS;
     try (OnnxTensor ids = tensor(idsName, batch.inputWordIds(), shape);
         OnnxTensor mask = tensor(maskName, batch.inputMask(), shape);
         OnnxTensor types = tensor(typesName, batch.inputTypeIds(), shape);
-        OrtSession.Result r = session.run(Map.of(idsName, ids, maskName, mask, typesName, types), Set.of(InferenceModel.PROBABILITIES))) {
-      FloatBuffer fb = ((OnnxTensor) r.get(InferenceModel.PROBABILITIES).orElseThrow()).getFloatBuffer();
+        OrtSession.Result r = session.run(Map.of(idsName, ids, maskName, mask, typesName, types), Set.of(ClassifierTensors.PROBABILITIES))) {
+      FloatBuffer fb = ((OnnxTensor) r.get(ClassifierTensors.PROBABILITIES).orElseThrow()).getFloatBuffer();
       float[] out = new float[fb.remaining()];
       fb.get(out);
       return out;
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
     }
-  }
-
-  @Override
-  public float[][] predict(TokenBatch batch) {
-    return BatchPredictor.rows(probabilities(batch), batch.size());
   }
 
   private OnnxTensor tensor(String name, int[] values, long[] shape) throws OrtException {

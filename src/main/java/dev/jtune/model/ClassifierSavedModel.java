@@ -1,17 +1,21 @@
-package dev.jtune.train;
+package dev.jtune.model;
 
-import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.JtuneException;
-import dev.jtune.eval.SavedModelClassifier;
-import dev.jtune.model.BertConfig;
-import dev.jtune.model.EncoderParameter;
-import dev.jtune.model.EncoderWeights;
+import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.artifact.ClassifierTensors;
+import dev.jtune.artifact.RunLayout;
+import dev.jtune.io.AtomicFiles;
+import dev.jtune.io.AtomicFolder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -21,45 +25,47 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * A finished training run as the exporter reads it: {@code runs/<run>/model/} (a SavedModel whose
- * variables are the encoder's plus {@code classifier/kernel} and {@code classifier/bias}) with its
- * assets. Loading copies the variable values out and closes the SavedModel; pruning masks stored
- * as {@code <parameter>/mask} variables are multiplied in, so a pruned weight is a plain zero.
+ * A trained classifier as a clean inference SavedModel ({@code runs/<run>/model/}): the {@link
+ * ClassifierGraph} with the trained values, and nothing of training (no optimizer slots, no loss).
+ * Signature {@code serving_default}: the three int32 encoder inputs to {@code logits} and {@code
+ * probabilities}; assets {@code bert_config.json}, {@code tokenizer.json}, {@code labels.txt} and
+ * {@code classifier.json}. {@link #write} makes one, {@link #read} takes the values back out.
  */
-public record TrainedRun(
-    Path runDir,
-    String name,
-    BertConfig config,
-    ClassifierSpec classifier,
-    List<String> labels,
-    EncoderWeights encoderWeights,
-    EncoderWeights.Weight headKernel,
-    EncoderWeights.Weight headBias,
-    int foldedMasks) {
+public final class ClassifierSavedModel {
+  private ClassifierSavedModel() {}
 
-  public static final String HEAD_KERNEL = "classifier/kernel";
-  public static final String HEAD_BIAS = "classifier/bias";
-
-  public Path modelDir() {
-    return runDir.resolve("model");
+  /** Exports to {@code dir} (built next to it, then renamed into place of the previous one). */
+  public static void write(Path dir, BertConfig config, EncoderWeights encoder, float[] kernel, float[] bias,
+      ClassifierSpec info, Path tokenizerJson) {
+    try {
+      AtomicFolder.replaceOwned(dir, tmp -> {
+        try (Graph g = new Graph()) {
+          ClassifierGraph classifier = ClassifierGraph.build(g, config, info);
+          try (Session s = new Session(g)) {
+            classifier.load(s, encoder, kernel, bias);
+            SavedModelBundle.exporter(tmp.toString()).withSession(s).withSignature(classifier.servingSignature()).export();
+          }
+        }
+        Path assets = tmp.resolve(RunLayout.ASSETS_DIR);
+        Files.createDirectories(assets);
+        config.write(assets.resolve(BertConfig.FILE_NAME));
+        Files.copy(tokenizerJson, assets.resolve(info.tokenizer()), StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(assets.resolve(RunLayout.LABELS_FILE), String.join("\n", info.labels()) + "\n");
+        info.write(assets.resolve(ClassifierSpec.FILE_NAME));
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot export classifier to " + dir + ": " + e.getMessage(), e);
+    }
   }
 
-  public Path asset(String file) {
-    return modelDir().resolve("assets").resolve(file);
-  }
-
-  /** Checks the run folder and reads its model; every problem is one {@link JtuneException} line. */
-  public static TrainedRun load(Path runDir) {
-    if (!Files.isDirectory(runDir)) {
-      throw new JtuneException(runDir + ": no such run folder; pass --run runs/<run> of a finished training run");
-    }
-    Path model = runDir.resolve("model");
-    if (!Files.isRegularFile(model.resolve("saved_model.pb")) || !Files.isDirectory(model.resolve("variables"))) {
-      throw new JtuneException(runDir + ": no finished model (model/saved_model.pb and model/variables/ are missing); "
-          + "finish training first (jtune train)");
-    }
-    Path assets = model.resolve("assets");
-    for (String f : List.of(BertConfig.FILE_NAME, "tokenizer.json", "labels.txt", ClassifierSpec.FILE_NAME)) {
+  /**
+   * Reads the classifier SavedModel in {@code model}: its assets, then the variable values (the
+   * SavedModel is closed again). Pruning masks stored as {@code <parameter>/mask} variables are
+   * multiplied in, so a pruned weight is a plain zero. Every problem is one {@link JtuneException} line.
+   */
+  public static TrainedClassifier read(Path model) {
+    Path assets = model.resolve(RunLayout.ASSETS_DIR);
+    for (String f : List.of(BertConfig.FILE_NAME, ClassifierSpec.DEFAULT_TOKENIZER, RunLayout.LABELS_FILE, ClassifierSpec.FILE_NAME)) {
       if (!Files.isRegularFile(assets.resolve(f))) {
         throw new JtuneException(assets.resolve(f) + ": missing; a finished model folder has assets/" + f);
       }
@@ -68,12 +74,12 @@ public record TrainedRun(
     ClassifierSpec head = ClassifierSpec.readIn(assets);
     List<String> labels;
     try {
-      labels = Files.readAllLines(assets.resolve("labels.txt")).stream().filter(l -> !l.isBlank()).toList();
-    } catch (java.io.IOException e) {
-      throw new JtuneException(assets.resolve("labels.txt") + ": cannot read: " + e.getMessage(), e);
+      labels = Files.readAllLines(assets.resolve(RunLayout.LABELS_FILE)).stream().filter(l -> !l.isBlank()).toList();
+    } catch (IOException e) {
+      throw new JtuneException(assets.resolve(RunLayout.LABELS_FILE) + ": cannot read: " + e.getMessage(), e);
     }
     if (!labels.equals(head.labels())) {
-      throw new JtuneException(assets.resolve("labels.txt") + ": labels " + labels + " differ from classifier.json " + head.labels());
+      throw new JtuneException(assets.resolve(RunLayout.LABELS_FILE) + ": labels " + labels + " differ from classifier.json " + head.labels());
     }
 
     Map<String, EncoderWeights.Weight> encoder = new LinkedHashMap<>();
@@ -82,11 +88,10 @@ public record TrainedRun(
     try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
       List<String> names = new ArrayList<>();
       config.parameters().stream().map(EncoderParameter::name).forEach(names::add);
-      names.add(HEAD_KERNEL);
-      names.add(HEAD_BIAS);
+      names.add(ClassifierTensors.HEAD_KERNEL);
+      names.add(ClassifierTensors.HEAD_BIAS);
       for (String n : names) {
-        GraphOperation op = bundle.graph().operation(n);
-        if (op == null || !op.type().startsWith("Variable")) {
+        if (!isVariable(bundle, n)) {
           throw new JtuneException(model + ": the SavedModel has no variable '" + n + "'; it is not a jtune classifier of this bert_config.json");
         }
       }
@@ -104,7 +109,7 @@ public record TrainedRun(
           w = new EncoderWeights.Weight(w.shape(), v);
           masks++;
         }
-        (n.startsWith("classifier/") ? headWeights : encoder).put(n, w);
+        (n.equals(ClassifierTensors.HEAD_KERNEL) || n.equals(ClassifierTensors.HEAD_BIAS) ? headWeights : encoder).put(n, w);
       }
     } catch (org.tensorflow.exceptions.TensorFlowException e) {
       throw new JtuneException(model + ": cannot load the SavedModel: " + e.getMessage().lines().findFirst().orElse(""), e);
@@ -115,15 +120,15 @@ public record TrainedRun(
     } catch (IllegalArgumentException e) {
       throw new JtuneException(e.getMessage(), e);
     }
-    EncoderWeights.Weight kernel = headWeights.get(HEAD_KERNEL);
-    EncoderWeights.Weight bias = headWeights.get(HEAD_BIAS);
+    EncoderWeights.Weight kernel = headWeights.get(ClassifierTensors.HEAD_KERNEL);
+    EncoderWeights.Weight bias = headWeights.get(ClassifierTensors.HEAD_BIAS);
     long features = (long) head.layers() * config.hiddenSize();
     if (!kernel.shape().equals(Shape.of(features, head.numLabels())) || !bias.shape().equals(Shape.of(head.numLabels()))) {
       throw new JtuneException(model + ": classifier/kernel " + kernel.shape() + " and classifier/bias " + bias.shape()
           + " do not match " + head.layers() + " pooled layer(s) of hidden " + config.hiddenSize() + " and "
           + head.numLabels() + " labels");
     }
-    return new TrainedRun(runDir, runDir.toAbsolutePath().normalize().getFileName().toString(), config, head, labels, enc, kernel, bias, masks);
+    return new TrainedClassifier(config, head, enc, kernel, bias, masks);
   }
 
   private static boolean isVariable(SavedModelBundle b, String name) {

@@ -1,7 +1,7 @@
-package dev.jtune.train;
+package dev.jtune.model;
 
+import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.artifact.Pooling;
-import dev.jtune.model.BertEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -22,10 +22,9 @@ import org.tensorflow.types.TInt32;
  * encoder layers (lowest first, the last layer's last), so the kernel is [K * H, C].
  */
 public final class ClassifierHead {
-  public static final String KERNEL = "classifier/kernel";
-  public static final String BIAS = "classifier/bias";
-  public static final String LOGITS = "logits";
-  public static final String PROBABILITIES = "probabilities";
+  /** The head's variable names ({@link ClassifierTensors#HEAD_KERNEL}, {@link ClassifierTensors#HEAD_BIAS}). */
+  public static final String KERNEL = ClassifierTensors.HEAD_KERNEL;
+  public static final String BIAS = ClassifierTensors.HEAD_BIAS;
   private static final double INIT_STDDEV = 0.02;
 
   private final Variable<TFloat32> kernel;
@@ -81,7 +80,7 @@ public final class ClassifierHead {
    * drawn in Java from {@code seed}, so the same seed gives the same head on every platform.
    */
   public static ClassifierHead build(Ops tf, Operand<TFloat32> features, int hidden, int numLabels, long seed) {
-    Ops scope = tf.withSubScope("classifier");
+    Ops scope = tf.withSubScope(scopeOf(KERNEL));
     float[] init = new float[hidden * numLabels];
     Random r = new Random(seed);
     for (int i = 0; i < init.length; i++) {
@@ -93,12 +92,21 @@ public final class ClassifierHead {
     }
     Variable<TFloat32> kernel;
     try (TFloat32 k = TFloat32.tensorOf(Shape.of(hidden, numLabels), DataBuffers.of(init, true, false))) {
-      kernel = scope.withName("kernel").variable(scope.withInitScope().constant(k));
+      kernel = scope.withName(leafOf(KERNEL)).variable(scope.withInitScope().constant(k));
     }
-    Variable<TFloat32> bias = scope.withName("bias").variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
-    Operand<TFloat32> logits = tf.withName(LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
-    Operand<TFloat32> probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
+    Variable<TFloat32> bias = scope.withName(leafOf(BIAS)).variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
+    Operand<TFloat32> logits = tf.withName(ClassifierTensors.LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
+    Operand<TFloat32> probabilities = tf.withName(ClassifierTensors.PROBABILITIES).nn.softmax(logits);
     return new ClassifierHead(kernel, bias, logits, probabilities);
+  }
+
+  /** "classifier" of "classifier/kernel": TF-Java scopes take no '/', so the name is built in two parts. */
+  private static String scopeOf(String variable) {
+    return variable.substring(0, variable.indexOf('/'));
+  }
+
+  private static String leafOf(String variable) {
+    return variable.substring(variable.indexOf('/') + 1);
   }
 
   public Variable<TFloat32> kernel() {
