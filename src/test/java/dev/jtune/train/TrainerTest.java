@@ -101,9 +101,9 @@ class TrainerTest {
 
     Path crashed = dir.resolve("crashed");
     RuntimeException crash = assertThrows(RuntimeException.class, () -> trainer(config(o), crashed)
-        .onCheckpoint(s -> {
+        .addListener(TrainingListener.afterCheckpoint(s -> {
           if (s.step() == 12) throw new IllegalStateException("simulated crash"); // between two validations
-        })
+        }))
         .train(TRAIN, VAL, false));
     assertEquals("simulated crash", crash.getMessage());
     Trainer.Result resumed = trainer(config(o), crashed).train(TRAIN, VAL, true);

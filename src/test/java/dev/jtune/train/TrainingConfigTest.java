@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.Pooling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +42,7 @@ class TrainingConfigTest {
     TrainingConfig c = TrainingConfig.resolve(f, Map.of("loop.epochs", "2", "freeze.unfreeze_top", 2));
     assertEquals(2, c.loop().epochs(), "flag wins over file");
     assertEquals(8, c.loop().batchSize(), "file wins over default");
-    assertEquals("cls", c.head().pooling());
+    assertEquals(Pooling.CLS, c.head().pooling());
     assertEquals(2, c.freeze().unfreezeTop());
     assertEquals(TrainingConfig.defaults().optimizer(), c.optimizer(), "untouched groups keep defaults");
   }
@@ -52,7 +53,8 @@ class TrainingConfigTest {
     Path f = dir.resolve("config.json");
     c.write(f);
     assertEquals(c, TrainingConfig.read(f));
-    assertEquals(List.of(1.0, 3.5), c.loss().classWeights());
+    assertEquals(new ClassWeights.PerLabel(List.of(1.0, 3.5)), c.loss().classWeights());
+    assertEquals(ScheduleKind.COSINE, c.schedule().kind());
   }
 
   @Test

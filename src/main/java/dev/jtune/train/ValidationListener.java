@@ -1,0 +1,40 @@
+package dev.jtune.train;
+
+import dev.jtune.eval.ClassificationMetrics;
+
+/**
+ * Validates at the end of every epoch, or every {@code validation.every_steps} steps, and at the last
+ * step; records the result in the history and decides whether it is the best so far by {@code
+ * validation.metric} (that step's weights then go to {@code best.ckpt}). Every validation asks for a
+ * checkpoint, so {@code last.ckpt} always holds the newest history.
+ */
+final class ValidationListener implements TrainingListener {
+  private final Validator validator;
+  private final TrainingConfig.Validation settings;
+  private final long totalSteps;
+  private final DivergenceGuard guard;
+
+  ValidationListener(Validator validator, TrainingConfig.Validation settings, long totalSteps, DivergenceGuard guard) {
+    this.validator = validator;
+    this.settings = settings;
+    this.totalSteps = totalSteps;
+    this.guard = guard;
+  }
+
+  /** Whether a validation follows step {@code step}. */
+  boolean due(long step, boolean epochEnd) {
+    return settings.everySteps() > 0 ? step % settings.everySteps() == 0 || step == totalSteps : epochEnd || step == totalSteps;
+  }
+
+  @Override
+  public void onStep(StepEnd end) {
+    if (!due(end.step(), end.epochEnd())) return;
+    ClassificationMetrics m = validator.validate();
+    guard.requireFinite(end.step(), "the validation loss", (float) m.loss());
+    double value = m.metric(settings.metric()), best = end.progress().bestMetric();
+    boolean improved = Double.isNaN(best)
+        || (ClassificationMetrics.higherIsBetter(settings.metric()) ? value > best : value < best);
+    end.progress().recordValidation(end.epoch(), end.learningRate(), m, value, improved);
+    end.validated(m, improved);
+  }
+}
