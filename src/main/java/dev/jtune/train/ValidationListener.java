@@ -1,6 +1,7 @@
 package dev.jtune.train;
 
 import dev.jtune.eval.ClassificationMetrics;
+import java.util.function.Supplier;
 
 /**
  * Validates at the end of every epoch, or every {@code validation.every_steps} steps, and at the last
@@ -9,13 +10,15 @@ import dev.jtune.eval.ClassificationMetrics;
  * checkpoint, so {@code last.ckpt} always holds the newest history.
  */
 final class ValidationListener implements TrainingListener {
-  private final Validator validator;
+  private final Supplier<ClassificationMetrics> validate;
   private final TrainingConfig.Validation settings;
   private final long totalSteps;
   private final DivergenceGuard guard;
 
-  ValidationListener(Validator validator, TrainingConfig.Validation settings, long totalSteps, DivergenceGuard guard) {
-    this.validator = validator;
+  /** {@code validate} computes the metrics of the current weights on the validation split ({@link Validator#validate}). */
+  ValidationListener(Supplier<ClassificationMetrics> validate, TrainingConfig.Validation settings, long totalSteps,
+      DivergenceGuard guard) {
+    this.validate = validate;
     this.settings = settings;
     this.totalSteps = totalSteps;
     this.guard = guard;
@@ -29,7 +32,7 @@ final class ValidationListener implements TrainingListener {
   @Override
   public void onStep(StepEnd end) {
     if (!due(end.step(), end.epochEnd())) return;
-    ClassificationMetrics m = validator.validate();
+    ClassificationMetrics m = validate.get();
     guard.requireFinite(end.step(), "the validation loss", (float) m.loss());
     double value = m.metric(settings.metric()), best = end.progress().bestMetric();
     boolean improved = Double.isNaN(best)
