@@ -122,7 +122,7 @@ public final class Trainer {
   private List<TrainingListener> listeners(BatchPlan plan, Validator validator, DivergenceGuard guard) {
     List<TrainingListener> out = new ArrayList<>();
     if (showProgress) out.add(new ProgressBarListener(plan));
-    out.add(new ValidationListener(validator::validate, config.validation(), plan.totalSteps(), guard));
+    out.add(new ValidationListener(validator::validate, config.validation(), guard));
     if (config.validation().patience() > 0) out.add(new EarlyStopping(config.validation().patience()));
     if (config.loop().checkpointEverySteps() > 0) out.add(new PeriodicCheckpoint(config.loop().checkpointEverySteps()));
     out.addAll(extraListeners);

@@ -12,26 +12,23 @@ import java.util.function.Supplier;
 final class ValidationListener implements TrainingListener {
   private final Supplier<ClassificationMetrics> validate;
   private final TrainingConfig.Validation settings;
-  private final long totalSteps;
   private final DivergenceGuard guard;
 
   /** {@code validate} computes the metrics of the current weights on the validation split ({@link Validator#validate}). */
-  ValidationListener(Supplier<ClassificationMetrics> validate, TrainingConfig.Validation settings, long totalSteps,
-      DivergenceGuard guard) {
+  ValidationListener(Supplier<ClassificationMetrics> validate, TrainingConfig.Validation settings, DivergenceGuard guard) {
     this.validate = validate;
     this.settings = settings;
-    this.totalSteps = totalSteps;
     this.guard = guard;
   }
 
   /** Whether a validation follows step {@code step}. */
-  boolean due(long step, boolean epochEnd) {
-    return settings.everySteps() > 0 ? step % settings.everySteps() == 0 || step == totalSteps : epochEnd || step == totalSteps;
+  boolean due(long step, boolean epochEnd, boolean lastStep) {
+    return settings.everySteps() > 0 ? step % settings.everySteps() == 0 || lastStep : epochEnd || lastStep;
   }
 
   @Override
   public void onStep(StepEnd end) {
-    if (!due(end.step(), end.epochEnd())) return;
+    if (!due(end.step(), end.epochEnd(), end.lastStep())) return;
     ClassificationMetrics m = validate.get();
     guard.requireFinite(end.step(), "the validation loss", (float) m.loss());
     double value = m.metric(settings.metric()), best = end.progress().bestMetric();

@@ -27,30 +27,34 @@ class TrainingListenersTest {
 
   /** Runs {@code steps} one-batch optimizer steps through {@code listeners}; each StepEnd is returned. */
   static List<StepEnd> run(TrainingProgress p, int steps, int stepsPerEpoch, List<TrainingListener> listeners) {
+    return run(p, steps, stepsPerEpoch, Long.MAX_VALUE, listeners);
+  }
+
+  static List<StepEnd> run(TrainingProgress p, int steps, int stepsPerEpoch, long totalSteps, List<TrainingListener> listeners) {
     List<StepEnd> ends = new ArrayList<>();
     for (int i = 0; i < steps && !p.stoppedEarly(); i++) {
       int epoch = p.epoch(), b = p.batchInEpoch();
       boolean epochEnd = b == stepsPerEpoch - 1;
       p.addBatch(1f + i, 8, 1_000_000);
       p.completeStep(0.01, epochEnd ? epoch + 1 : epoch, epochEnd ? 0 : b + 1);
-      StepEnd end = new StepEnd(p, epoch, epochEnd, false, 0.01);
+      StepEnd end = new StepEnd(p, epoch, epochEnd, p.step() == totalSteps, 0.01);
       listeners.forEach(l -> l.onStep(end));
       ends.add(end);
     }
     return ends;
   }
 
-  static ValidationListener validation(String metric, int everySteps, long total, List<ClassificationMetrics> script) {
+  static ValidationListener validation(String metric, int everySteps, List<ClassificationMetrics> script) {
     Deque<ClassificationMetrics> queue = new ArrayDeque<>(script);
     TrainingConfig.Validation v = TrainerTest.config(Map.of("validation.metric", metric, "validation.every_steps", everySteps))
         .validation();
-    return new ValidationListener(queue::removeFirst, v, total, new DivergenceGuard(Path.of("last.ckpt"), -1));
+    return new ValidationListener(queue::removeFirst, v, new DivergenceGuard(Path.of("last.ckpt"), -1));
   }
 
   @Test
   void validationAtEpochEndsRecordsHistoryAndPicksTheBest() {
     TrainingProgress p = TrainingProgress.resume(TrainerState.start());
-    var listener = validation("accuracy", 0, 100, List.of(accuracy(2), accuracy(3), accuracy(3)));
+    var listener = validation("accuracy", 0, List.of(accuracy(2), accuracy(3), accuracy(3)));
     List<StepEnd> ends = run(p, 6, 2, List.of(listener));
     assertEquals(List.of(false, true, false, true, false, true), ends.stream().map(e -> e.validation().isPresent()).toList());
     assertEquals(List.of(false, true, false, true, false, false), ends.stream().map(StepEnd::improved).toList(),
@@ -71,11 +75,15 @@ class TrainingListenersTest {
 
   @Test
   void validationEveryNStepsAndAtTheLastStepAndLowerLossIsBetter() {
-    ValidationListener listener = validation("loss", 2, 5, List.of());
-    assertEquals(List.of(false, true, false, true, true), List.of(listener.due(1, false), listener.due(2, false), listener.due(3, true),
-        listener.due(4, false), listener.due(5, false)), "every 2 steps, at the last step, not at an epoch end");
+    ValidationListener listener = validation("loss", 2, List.of());
+    assertEquals(List.of(false, true, false, true, true), List.of(listener.due(1, false, false), listener.due(2, false, false),
+        listener.due(3, true, false), listener.due(4, false, false), listener.due(5, false, true)),
+        "every 2 steps, at the last step, not at an epoch end");
+    ValidationListener perEpoch = validation("loss", 0, List.of());
+    assertEquals(List.of(false, true, true), List.of(perEpoch.due(1, false, false), perEpoch.due(2, true, false),
+        perEpoch.due(3, false, true)), "at epoch ends and the last step");
     TrainingProgress p = TrainingProgress.resume(TrainerState.start());
-    var better = validation("loss", 1, 5, List.of(accuracy(2), accuracy(4)));
+    var better = validation("loss", 1, List.of(accuracy(2), accuracy(4)));
     List<StepEnd> ends = run(p, 2, 10, List.of(better));
     assertTrue(ends.get(1).improved(), "loss " + ends.get(1).validation().orElseThrow().loss() + " < " + ends.get(0).validation().orElseThrow().loss());
     assertEquals(ends.get(1).validation().orElseThrow().loss(), p.bestMetric());
@@ -86,7 +94,7 @@ class TrainingListenersTest {
     ClassificationMetrics nan = ClassificationMetrics.fromProbabilities(new float[][] {{Float.NaN, 0.5f}}, new int[] {0}, LABELS);
     TrainingProgress p = TrainingProgress.resume(TrainerState.start());
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> run(p, 1, 1, List.of(validation("macro_f1", 0, 10, List.of(nan)))));
+        () -> run(p, 1, 1, List.of(validation("macro_f1", 0, List.of(nan)))));
     assertEquals(1, e.step());
     assertTrue(e.getMessage().contains("the validation loss became NaN; no checkpoint had been written yet"), e.getMessage());
   }
@@ -94,7 +102,7 @@ class TrainingListenersTest {
   @Test
   void earlyStoppingStopsAfterPatienceValidationsWithoutImprovement() {
     TrainingProgress p = TrainingProgress.resume(TrainerState.start());
-    var listeners = List.<TrainingListener>of(validation("accuracy", 1, 100, List.of(accuracy(1), accuracy(2), accuracy(2), accuracy(3),
+    var listeners = List.<TrainingListener>of(validation("accuracy", 1, List.of(accuracy(1), accuracy(2), accuracy(2), accuracy(3),
         accuracy(3), accuracy(1), accuracy(4))), new EarlyStopping(2));
     List<StepEnd> ends = run(p, 10, 100, listeners);
     assertEquals(6, ends.size(), "improved at 1, 2, 4; steps 5 and 6 do not improve: stopped after step 6");
@@ -114,7 +122,7 @@ class TrainingListenersTest {
   @Test
   void aSnapshotResumesToTheSameState() {
     TrainingProgress p = TrainingProgress.resume(TrainerState.start());
-    run(p, 5, 2, List.of(validation("accuracy", 0, 100, List.of(accuracy(2), accuracy(1)))));
+    run(p, 5, 2, List.of(validation("accuracy", 0, List.of(accuracy(2), accuracy(1)))));
     p.addBatch(0.5f, 4, 10); // a micro-batch of an unfinished accumulated step is not part of the state
     TrainerState s = p.snapshot();
     assertEquals(s, TrainingProgress.resume(s).snapshot());
