@@ -1,20 +1,32 @@
 package dev.jtune.cli;
 
+import dev.jtune.JtuneException;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.train.TrainingConfig;
 import dev.jtune.train.TrainingRun;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code jtune train}: fine-tune a classifier on a prepared dataset into a run folder. */
+/**
+ * {@code jtune train}: fine-tune a classifier on a prepared dataset into a run folder. The flags that
+ * set a config field ({@link #CONFIG_FLAGS}) are made from the field's descriptor: its type and help
+ * text are those of {@link TrainingConfig#describe()}, the text {@code --list-options} and the docs
+ * show too.
+ */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    modelTransformer = TrainCommand.ConfigOptions.class,
     description = {
       "Fine-tune a classifier head (and optionally the top of the encoder) on a prepared dataset.",
       "Writes runs/<run>/: config.json, metrics.json, history.csv, report.md, provenance.json, PNG plots,",
@@ -22,11 +34,92 @@ import picocli.CommandLine.Option;
       "--set KEY=VALUE overrides any field listed by --list-options."
     })
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--model", description = "Encoder SavedModel folder (default: savedmodels/all-minilm-l6-v2).")
-  String model;
+  /**
+   * A flag that sets one config field.
+   *
+   * @param paramLabel how the usage shows the value (null: {@code <flag name>}; unused for a boolean switch)
+   * @param keyword null when the argument is the field's value; otherwise the one word the flag takes,
+   *     which sets a boolean field to true ({@code --unfreeze all})
+   * @param refusal the error for another word than {@code keyword}
+   */
+  record ConfigFlag(String name, String key, String paramLabel, String keyword, String refusal) {
+    static ConfigFlag of(String name, String key, String paramLabel) {
+      return new ConfigFlag(name, key, paramLabel, null, null);
+    }
 
-  @Option(names = "--data", description = "Prepared dataset folder (default: datasets/spamassassin).")
-  String data;
+    static ConfigFlag keyword(String name, String key, String keyword, String refusal) {
+      return new ConfigFlag(name, key, keyword, keyword, refusal);
+    }
+
+    /** The field's value for the flag's argument. */
+    Object value(Object argument) {
+      if (keyword == null) return argument;
+      if (!keyword.equals(argument)) throw new JtuneException(refusal);
+      return true;
+    }
+
+    OptionSpec option(TrainingConfig.Field field) {
+      Class<?> type = keyword != null ? String.class : optionType(field.type());
+      String shownDefault = field.defaultValue().replace("\"", "");
+      String help = keyword != null ? "'" + keyword + "': " + field.help()
+          : Character.toUpperCase(field.help().charAt(0)) + field.help().substring(1)
+              + (shownDefault.isEmpty() ? "" : " (default " + shownDefault + ")");
+      OptionSpec.Builder b = OptionSpec.builder(name).type(type).description(help + ".");
+      if (type != Boolean.class) b.paramLabel(paramLabel != null ? paramLabel : "<" + name.substring(2) + ">");
+      return b.build();
+    }
+
+    /** The option's type: the field's boxed type (so an absent flag stays null), names and paths as text. */
+    private static Class<?> optionType(Class<?> fieldType) {
+      if (fieldType == int.class) return Integer.class;
+      if (fieldType == long.class) return Long.class;
+      if (fieldType == double.class) return Double.class;
+      if (fieldType == boolean.class) return Boolean.class;
+      return String.class; // strings and registry names (pooling, schedule), checked by TrainingConfig.resolve
+    }
+  }
+
+  /** Every flag that sets a config field, in the order its value is applied (before --set). */
+  static final List<ConfigFlag> CONFIG_FLAGS = List.of(
+      ConfigFlag.of("--model", "model", null),
+      ConfigFlag.of("--data", "data", null),
+      ConfigFlag.of("--init-from", "init_from", "RUN"),
+      ConfigFlag.of("--unfreeze-top", "freeze.unfreeze_top", "K"),
+      ConfigFlag.keyword("--unfreeze", "freeze.unfreeze_all", "all", "--unfreeze takes 'all' (use --unfreeze-top K for the top K layers)"),
+      ConfigFlag.of("--train-embeddings", "freeze.train_embeddings", null),
+      ConfigFlag.of("--encoder-dropout", "freeze.encoder_dropout", null),
+      ConfigFlag.of("--epochs", "loop.epochs", null),
+      ConfigFlag.of("--max-steps", "loop.max_steps", null),
+      ConfigFlag.of("--batch-size", "loop.batch_size", null),
+      ConfigFlag.of("--grad-accumulation", "loop.grad_accumulation", null),
+      ConfigFlag.of("--seed", "loop.seed", null),
+      ConfigFlag.of("--lr", "optimizer.learning_rate", null),
+      ConfigFlag.of("--encoder-lr", "optimizer.encoder_learning_rate", null),
+      ConfigFlag.of("--schedule", "schedule.kind", null),
+      ConfigFlag.of("--warmup-steps", "schedule.warmup_steps", null),
+      ConfigFlag.of("--warmup-ratio", "schedule.warmup_ratio", null),
+      ConfigFlag.of("--pooling", "head.pooling", null),
+      ConfigFlag.of("--dropout", "head.dropout", null),
+      ConfigFlag.of("--max-seq-len", "tokens.max_seq_len", null),
+      ConfigFlag.of("--eval-every", "validation.every_steps", "STEPS"),
+      ConfigFlag.of("--patience", "validation.patience", null));
+
+  /** Adds {@link #CONFIG_FLAGS} to the command, each made from its config field. */
+  static final class ConfigOptions implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      Map<String, TrainingConfig.Field> fields = new LinkedHashMap<>();
+      for (TrainingConfig.Field f : TrainingConfig.describe()) fields.put(f.key(), f);
+      for (ConfigFlag flag : CONFIG_FLAGS) {
+        TrainingConfig.Field field = fields.get(flag.key());
+        if (field == null) throw new IllegalStateException(flag.name() + " names no config field: " + flag.key());
+        spec.addOption(flag.option(field));
+      }
+      return spec;
+    }
+  }
+
+  @Spec CommandSpec spec;
 
   @Option(names = "--out", description = "Run folder to create (default: runs/<model>-<data>). Must be absent or empty; "
       + "never the current folder, its parents or a folder holding an input.")
@@ -40,66 +133,6 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--resume", description = "Continue the interrupted run in --out from its last checkpoint (the folder must hold a jtune run).")
   boolean resume;
-
-  @Option(names = "--init-from", paramLabel = "RUN", description = "Start from the trained classifier of a finished run (its encoder and head weights).")
-  String initFrom;
-
-  @Option(names = "--unfreeze-top", paramLabel = "K", description = "Also train the top K encoder layers (default 0: encoder frozen).")
-  Integer unfreezeTop;
-
-  @Option(names = "--unfreeze", paramLabel = "all", description = "'all': train every encoder layer (see --train-embeddings).")
-  String unfreeze;
-
-  @Option(names = "--train-embeddings", description = "With --unfreeze all: train the embeddings too.")
-  Boolean trainEmbeddings;
-
-  @Option(names = "--encoder-dropout", description = "Dropout rate inside the trained encoder layers (default 0.1; 0 = off).")
-  Double encoderDropout;
-
-  @Option(names = "--epochs", description = "Passes over the train split.")
-  Integer epochs;
-
-  @Option(names = "--max-steps", description = "Stop after this many optimizer steps.")
-  Long maxSteps;
-
-  @Option(names = "--batch-size", description = "Examples per micro-batch.")
-  Integer batchSize;
-
-  @Option(names = "--grad-accumulation", description = "Micro-batches per optimizer step.")
-  Integer gradAccumulation;
-
-  @Option(names = "--lr", description = "Peak learning rate of the head.")
-  Double lr;
-
-  @Option(names = "--encoder-lr", description = "Peak learning rate of unfrozen encoder layers.")
-  Double encoderLr;
-
-  @Option(names = "--schedule", description = "constant, linear or cosine.")
-  String schedule;
-
-  @Option(names = "--warmup-steps", description = "Warmup in optimizer steps.")
-  Integer warmupSteps;
-
-  @Option(names = "--warmup-ratio", description = "Warmup as a fraction of all steps.")
-  Double warmupRatio;
-
-  @Option(names = "--pooling", description = "cls or mean.")
-  String pooling;
-
-  @Option(names = "--dropout", description = "Dropout rate on the pooled vector.")
-  Double dropout;
-
-  @Option(names = "--max-seq-len", description = "Longest token sequence (truncate longer texts).")
-  Integer maxSeqLen;
-
-  @Option(names = "--seed", description = "Seed for head init, data order and dropout.")
-  Long seed;
-
-  @Option(names = "--eval-every", paramLabel = "STEPS", description = "Validate every N steps (0 = every epoch).")
-  Integer evalEvery;
-
-  @Option(names = "--patience", description = "Early stopping patience in validations (0 = off).")
-  Integer patience;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override any config field, e.g. --set loss.label_smoothing=0.1.")
   Map<String, String> set = new LinkedHashMap<>();
@@ -116,34 +149,7 @@ public final class TrainCommand implements Callable<Integer> {
       TrainingConfig.describe().forEach(System.out::println);
       return 0;
     }
-    Map<String, Object> o = new LinkedHashMap<>();
-    put(o, "model", model);
-    put(o, "data", data);
-    put(o, "init_from", initFrom);
-    put(o, "freeze.unfreeze_top", unfreezeTop);
-    if (unfreeze != null) {
-      if (!unfreeze.equals("all")) throw new dev.jtune.JtuneException("--unfreeze takes 'all' (use --unfreeze-top K for the top K layers)");
-      o.put("freeze.unfreeze_all", true);
-    }
-    put(o, "freeze.train_embeddings", trainEmbeddings);
-    put(o, "freeze.encoder_dropout", encoderDropout);
-    put(o, "loop.epochs", epochs);
-    put(o, "loop.max_steps", maxSteps);
-    put(o, "loop.batch_size", batchSize);
-    put(o, "loop.grad_accumulation", gradAccumulation);
-    put(o, "loop.seed", seed);
-    put(o, "optimizer.learning_rate", lr);
-    put(o, "optimizer.encoder_learning_rate", encoderLr);
-    put(o, "schedule.kind", schedule);
-    put(o, "schedule.warmup_steps", warmupSteps);
-    put(o, "schedule.warmup_ratio", warmupRatio);
-    put(o, "head.pooling", pooling);
-    put(o, "head.dropout", dropout);
-    put(o, "tokens.max_seq_len", maxSeqLen);
-    put(o, "validation.every_steps", evalEvery);
-    put(o, "validation.patience", patience);
-    o.putAll(set);
-    TrainingConfig c = TrainingConfig.resolve(config, o);
+    TrainingConfig c = TrainingConfig.resolve(config, overrides());
     Path run = out != null ? out : Path.of("runs", Path.of(c.model()).getFileName() + "-" + Path.of(c.data()).getFileName());
     TrainingRun.Summary s = TrainingRun.run(c, run, resume, force, !noProgress, ProtectedPaths.of(config));
     System.out.printf(Locale.ROOT, "validation (best): accuracy %.4f  macro-F1 %.4f%n", s.validation().accuracy(), s.validation().macroF1());
@@ -152,7 +158,14 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void put(Map<String, Object> m, String key, Object value) {
-    if (value != null) m.put(key, value);
+  /** The config fields the flags set (dotted keys), then the --set ones, which win. */
+  Map<String, Object> overrides() {
+    Map<String, Object> o = new LinkedHashMap<>();
+    for (ConfigFlag flag : CONFIG_FLAGS) {
+      Object value = spec.findOption(flag.name()).getValue();
+      if (value != null) o.put(flag.key(), flag.value(value));
+    }
+    o.putAll(set);
+    return o;
   }
 }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -19,44 +18,38 @@ import org.tensorflow.types.TFloat32;
  * AdamW (Adam with decoupled weight decay) built into a graph over an explicit list of variables.
  * Variables left out get no gradient op at all, which is how freezing works: they stay bit-identical.
  *
- * <p>Each parameter group has its own learning-rate placeholder, fed every step from a
- * {@link LearningRateSchedule}. Gradients are clipped by their global L2 norm before the update.
+ * <p>The variables come as {@link ParameterGroup}s: each group has its own learning-rate placeholder,
+ * fed every step from the group's schedule ({@link #feedLearningRates}), and its own weight-decay
+ * rule. Gradients are clipped by their global L2 norm before the update.
  * With gradient accumulation, {@link #accumulate()} adds a micro-batch's gradient into accumulator
  * variables and {@link #apply()} updates with their mean and clears them; without it, {@link #apply()}
  * uses the gradient of the batch fed in the same run.
  */
 public final class AdamW {
-  /** A set of variables sharing one learning rate. */
-  public record ParamGroup(String name, List<Variable<TFloat32>> variables) {}
+  /** Hyper-parameters shared by every group. */
+  public record Settings(double beta1, double beta2, double epsilon, double maxGradNorm, int accumulationSteps) {}
 
-  /** Hyper-parameters; {@code decays} says which variables get weight decay (by op name). */
-  public record Settings(
-      double weightDecay, double beta1, double beta2, double epsilon, double maxGradNorm,
-      int accumulationSteps, Predicate<String> decays) {}
-
-  private final Map<String, Placeholder<TFloat32>> learningRates = new LinkedHashMap<>();
+  private final Map<ParameterGroup, Placeholder<TFloat32>> learningRates = new LinkedHashMap<>();
   private final List<Variable<TFloat32>> slots = new ArrayList<>();
   private final List<Variable<TFloat32>> accumulators = new ArrayList<>();
   private final Op apply;
   private final Op accumulate;
   private final Operand<TFloat32> gradNorm;
 
-  /** Decay everything except biases and LayerNorm parameters (the usual BERT rule). */
-  public static boolean decaysByDefault(String variableName) {
-    return !(variableName.endsWith("/bias") || variableName.contains("LayerNorm/"));
-  }
-
-  public AdamW(Graph graph, Ops root, Operand<TFloat32> loss, List<ParamGroup> groups, Settings s) {
+  /** Builds the update of every group's variables against {@code loss}; groups without variables are left out. */
+  public AdamW(Graph graph, Ops root, Operand<TFloat32> loss, List<ParameterGroup> groups, Settings s) {
     Ops tf = root.withSubScope("adamw");
     List<Variable<TFloat32>> vars = new ArrayList<>();
     List<Placeholder<TFloat32>> lrOfVar = new ArrayList<>();
-    for (ParamGroup g : groups) {
+    List<ParameterGroup.WeightDecay> decayOfVar = new ArrayList<>();
+    for (ParameterGroup g : groups) {
       if (g.variables().isEmpty()) continue;
       Placeholder<TFloat32> lr = tf.withName("lr_" + g.name()).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-      learningRates.put(g.name(), lr);
+      learningRates.put(g, lr);
       for (Variable<TFloat32> v : g.variables()) {
         vars.add(v);
         lrOfVar.add(lr);
+        decayOfVar.add(g.weightDecay());
       }
     }
     if (vars.isEmpty()) throw new IllegalArgumentException("no variable to train");
@@ -98,10 +91,11 @@ public final class AdamW {
       Operand<TFloat32> lr = lrOfVar.get(i);
       Op adam = tf.train.applyAdam(v, m, vv, b1Power, b2Power, lr, tf.constant(b1), tf.constant(b2),
           tf.constant((float) s.epsilon()), tf.math.mul(grads.get(i), scale));
-      if (s.weightDecay() > 0 && s.decays().test(v.op().name())) {
+      ParameterGroup.WeightDecay decay = decayOfVar.get(i);
+      if (decay.decays(v)) {
         // decoupled decay: shrink the weight itself, outside the adaptive gradient step
         Ops after = tf.withControlDependencies(List.of(adam));
-        adam = after.assignSub(v, after.math.mul(after.math.mul(lr, after.constant((float) s.weightDecay())), v));
+        adam = after.assignSub(v, after.math.mul(after.math.mul(lr, after.constant((float) decay.rate())), v));
       }
       updates.add(adam);
     }
@@ -130,9 +124,16 @@ public final class AdamW {
     return tf.range(tf.constant(0), tf.rank(x), tf.constant(1));
   }
 
-  /** The learning-rate placeholder of each group, by group name (groups without variables are absent). */
-  public Map<String, Placeholder<TFloat32>> learningRates() {
-    return learningRates;
+  /** The learning-rate placeholder of each group (groups without variables are absent). */
+  public Map<ParameterGroup, Placeholder<TFloat32>> learningRates() {
+    return java.util.Collections.unmodifiableMap(learningRates);
+  }
+
+  /** Feeds every group's learning rate for optimizer step {@code step} (0-based), from the group's schedule. */
+  public void feedLearningRates(Feeds feeds, long step) {
+    for (Map.Entry<ParameterGroup, Placeholder<TFloat32>> e : learningRates.entrySet()) {
+      feeds.feed(e.getValue(), TFloat32.scalarOf((float) e.getKey().schedule().rate(step)));
+    }
   }
 
   /** The optimizer's own variables (moments, beta powers, accumulators), for checkpoints. */

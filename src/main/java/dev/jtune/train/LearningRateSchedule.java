@@ -3,22 +3,13 @@ package dev.jtune.train;
 /**
  * The learning rate as a function of the optimizer step (0-based). Every schedule shares the same
  * linear warmup: {@code rate(step) = peak * step / warmupSteps} while {@code step < warmupSteps};
- * what follows the warmup is the schedule's own shape. The rate is fed to the graph each step, so a
- * new schedule is one small class here and nothing else.
+ * what follows the warmup is the schedule's own shape. The rate is fed to the graph each step (one
+ * schedule per {@link ParameterGroup}), so a new schedule is one small class implementing this and
+ * one constant in {@link ScheduleKind}, which names it in configs.
  */
 public interface LearningRateSchedule {
   /** The learning rate for optimizer step {@code step} (0-based). */
   double rate(long step);
-
-  /** Builds the named schedule ({@code constant}, {@code linear}, {@code cosine}). */
-  static LearningRateSchedule create(String kind, double peak, double min, long warmupSteps, long totalSteps) {
-    return switch (kind) {
-      case "constant" -> new ConstantSchedule(peak, warmupSteps);
-      case "linear" -> new LinearDecaySchedule(peak, min, warmupSteps, totalSteps);
-      case "cosine" -> new CosineSchedule(peak, min, warmupSteps, totalSteps);
-      default -> throw new IllegalArgumentException("unknown schedule '" + kind + "' (constant, linear, cosine)");
-    };
-  }
 
   /** Warmup steps from either an explicit count (>= 0) or a ratio of the total steps. */
   static long warmupSteps(int explicitSteps, double ratio, long totalSteps) {

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Where a training run stands, saved in every checkpoint so that {@code --resume} continues exactly:
  * the position in the data (epoch and micro-batch; the order of each epoch is derived from the seed),
- * the optimizer step, early-stopping bookkeeping and the history so far.
+ * the optimizer step, early-stopping bookkeeping and the history so far. A running loop keeps these
+ * values in {@link TrainingProgress}, whose {@code snapshot()} is the one place a run makes one.
  *
  * @param step optimizer steps done
  * @param epoch current epoch (0-based)
@@ -37,6 +38,7 @@ public record TrainerState(
     curve = List.copyOf(curve);
   }
 
+  /** The state of a run before its first step. */
   public static TrainerState start() {
     return new TrainerState(0, 0, 0, Double.NaN, -1, 0, false, 0, 0, List.of(), List.of());
   }

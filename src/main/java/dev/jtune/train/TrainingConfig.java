@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.StrictJson;
 import dev.jtune.artifact.JtuneJson;
+import dev.jtune.artifact.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Everything that defines a fine-tuning run, grouped by concern. Each field carries its help text
@@ -27,7 +29,7 @@ import java.util.Set;
 public record TrainingConfig(
     @JsonPropertyDescription("encoder SavedModel folder (savedmodels/<name>)") String model,
     @JsonPropertyDescription("prepared dataset folder (datasets/<name>) with train/val/test.csv and labels.txt") String data,
-    @JsonPropertyDescription("finished run folder (runs/<run>) whose trained classifier starts this run: its encoder and head weights replace the pretrained encoder and the random head (empty = start from the pretrained encoder)") String initFrom,
+    @JsonPropertyDescription("finished run folder (runs/<run>) whose trained classifier starts this run: its encoder and head weights replace the pretrained encoder and the random head (empty = pretrained encoder, random head)") String initFrom,
     @JsonPropertyDescription("tokenization") Tokens tokens,
     @JsonPropertyDescription("classifier head") Head head,
     @JsonPropertyDescription("loss function") Loss loss,
@@ -40,7 +42,7 @@ public record TrainingConfig(
 
   /** Tokenization settings. */
   public record Tokens(
-      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated") int maxSeqLen,
+      @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated; batches pad only to their longest text") int maxSeqLen,
       @JsonPropertyDescription("group training batches by token length so each batch pads little") boolean lengthBucketing) {
     public Tokens {
       require(maxSeqLen >= 3, "tokens.max_seq_len", maxSeqLen, "must be >= 3");
@@ -49,12 +51,12 @@ public record TrainingConfig(
 
   /** The classifier head on top of the encoder. */
   public record Head(
-      @JsonPropertyDescription("how token vectors become one vector: cls (first token) or mean (mask-weighted mean)") String pooling,
+      @JsonPropertyDescription("how token vectors become one vector (an encoder with a dense pooler applies it after)") Pooling pooling,
       @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout,
-      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only; an encoder with fewer layers uses all)") int layers) {
+      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only); an encoder with fewer layers uses all of them") int layers) {
     public Head {
       require(layers >= 1, "head.layers", layers, "must be >= 1");
-      require(oneOf(pooling, "cls", "mean"), "head.pooling", pooling, "must be cls or mean");
+      require(pooling != null, "head.pooling", pooling, "must be " + orList(Pooling.names()));
       require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
     }
 
@@ -66,15 +68,10 @@ public record TrainingConfig(
 
   /** Loss settings. */
   public record Loss(
-      @JsonPropertyDescription("class weights: none, balanced (inverse class frequency in train) or a list with one weight per label") Object classWeights,
+      @JsonPropertyDescription("class weights: none (every class 1), balanced (n / (C * count_c) from train) or a list with one weight per label, in the order of labels.txt") ClassWeights classWeights,
       @JsonPropertyDescription("label smoothing epsilon: targets become (1 - eps) * one_hot + eps / num_labels") double labelSmoothing) {
     public Loss {
-      if (classWeights == null) classWeights = "none";
-      boolean ok = "none".equals(classWeights) || "balanced".equals(classWeights)
-          || (classWeights instanceof List<?> l && !l.isEmpty()
-              && l.stream().allMatch(v -> v instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() > 0));
-      require(ok, "loss.class_weights", classWeights, "must be none, balanced or a list of finite positive numbers, one per label");
-      if (classWeights instanceof List<?> l) classWeights = List.copyOf(l);
+      if (classWeights == null) classWeights = ClassWeights.NONE;
       require(labelSmoothing >= 0 && labelSmoothing < 1, "loss.label_smoothing", labelSmoothing, "must be in [0, 1)");
     }
   }
@@ -84,7 +81,7 @@ public record TrainingConfig(
       @JsonPropertyDescription("train the top K transformer layers too (0 = encoder frozen, only the head trains)") int unfreezeTop,
       @JsonPropertyDescription("train every encoder layer (and the pooler)") boolean unfreezeAll,
       @JsonPropertyDescription("with unfreeze_all: also train the embeddings (large dense gradient)") boolean trainEmbeddings,
-      @JsonPropertyDescription("dropout rate inside the trained encoder blocks during training (attention probabilities and hidden states; frozen blocks run as at inference)") double encoderDropout) {
+      @JsonPropertyDescription("dropout rate inside the encoder blocks that train (attention probabilities and the hidden states before each residual add, as in BERT fine-tuning; 0 = off); frozen blocks run as at inference") double encoderDropout) {
     public Freeze {
       require(encoderDropout >= 0 && encoderDropout < 1, "freeze.encoder_dropout", encoderDropout, "must be in [0, 1)");
       require(unfreezeTop >= 0, "freeze.unfreeze_top", unfreezeTop, "must be >= 0");
@@ -112,9 +109,9 @@ public record TrainingConfig(
   public record Optimizer(
       @JsonPropertyDescription("peak learning rate of the classifier head") double learningRate,
       @JsonPropertyDescription("peak learning rate of unfrozen encoder variables") double encoderLearningRate,
-      @JsonPropertyDescription("decoupled weight decay (not applied to biases and LayerNorm)") double weightDecay,
-      @JsonPropertyDescription("Adam beta1") double beta1,
-      @JsonPropertyDescription("Adam beta2") double beta2,
+      @JsonPropertyDescription("decoupled weight decay (not on biases and LayerNorm gamma/beta)") double weightDecay,
+      @JsonPropertyDescription("Adam first-moment decay (beta1)") double beta1,
+      @JsonPropertyDescription("Adam second-moment decay (beta2)") double beta2,
       @JsonPropertyDescription("Adam epsilon") double epsilon,
       @JsonPropertyDescription("clip gradients to this global L2 norm (0 = no clipping)") double maxGradNorm) {
     public Optimizer {
@@ -131,12 +128,12 @@ public record TrainingConfig(
 
   /** Learning-rate schedule (see {@link LearningRateSchedule}). */
   public record Schedule(
-      @JsonPropertyDescription("constant, linear (decay to min_learning_rate) or cosine") String kind,
+      @JsonPropertyDescription("learning-rate shape after the warmup") ScheduleKind kind,
       @JsonPropertyDescription("warmup length in optimizer steps (-1 = use warmup_ratio)") int warmupSteps,
       @JsonPropertyDescription("warmup length as a fraction of all optimizer steps (when warmup_steps = -1)") double warmupRatio,
       @JsonPropertyDescription("learning rate reached at the end of linear/cosine decay, as a fraction of each peak") double minLearningRateRatio) {
     public Schedule {
-      require(oneOf(kind, "constant", "linear", "cosine"), "schedule.kind", kind, "must be constant, linear or cosine");
+      require(kind != null, "schedule.kind", kind, "must be " + orList(ScheduleKind.names()));
       require(warmupSteps >= -1, "schedule.warmup_steps", warmupSteps, "must be >= 0 (or -1)");
       require(warmupRatio >= 0 && warmupRatio <= 1, "schedule.warmup_ratio", warmupRatio, "must be in [0, 1]");
       require(minLearningRateRatio >= 0 && minLearningRateRatio <= 1, "schedule.min_learning_rate_ratio", minLearningRateRatio, "must be in [0, 1]");
@@ -145,7 +142,7 @@ public record TrainingConfig(
 
   /** Training loop settings. */
   public record Loop(
-      @JsonPropertyDescription("passes over the train split (0 = auto: 30 on cached features of a frozen encoder, 3 otherwise)") int epochs,
+      @JsonPropertyDescription("passes over the train split (0 = auto: 30 on cached features of a frozen encoder, 3 when batches run through the encoder; early stopping usually ends a frozen run sooner)") int epochs,
       @JsonPropertyDescription("stop after this many optimizer steps (-1 = run all epochs)") long maxSteps,
       @JsonPropertyDescription("examples per micro-batch") int batchSize,
       @JsonPropertyDescription("micro-batches whose gradients are summed into one optimizer step") int gradAccumulation,
@@ -221,11 +218,11 @@ public record TrainingConfig(
         "datasets/spamassassin",
         "",
         new Tokens(256, true),
-        new Head("mean", 0.1, 4),
-        new Loss("none", 0.0),
+        new Head(Pooling.MEAN, 0.1, 4),
+        new Loss(ClassWeights.NONE, 0.0),
         new Freeze(0, false, false, 0.1),
         new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
-        new Schedule("linear", -1, 0.06, 0.0),
+        new Schedule(ScheduleKind.LINEAR, -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
         new Cache("auto", 1024, ""));
@@ -236,10 +233,7 @@ public record TrainingConfig(
    * one weight per label. A run calls this before it writes anything.
    */
   public void requireFitsLabels(List<String> labels) {
-    if (loss.classWeights() instanceof List<?> weights && weights.size() != labels.size()) {
-      throw new JtuneException("loss.class_weights has " + weights.size() + (weights.size() == 1 ? " value" : " values")
-          + " but the dataset has " + labels.size() + " labels " + labels + "; give one weight per label, in the order of labels.txt");
-    }
+    loss.classWeights().requireFits(labels);
   }
 
   /** True when the encoder's features can be computed once and cached. */
@@ -288,8 +282,12 @@ public record TrainingConfig(
     }
   }
 
-  /** One config field: dotted key, default value (as JSON) and help text. */
-  public record Field(String key, String defaultValue, String help) {
+  /**
+   * One config field: dotted key, default value (as JSON), help text and the Java type of its value.
+   * The help text is the one text of the field: {@code --list-options}, the CLI's flags and the docs'
+   * field table show it as it is.
+   */
+  public record Field(String key, String defaultValue, String help, Class<?> type) {
     @Override
     public String toString() {
       return String.format("%-34s %-16s %s", key, defaultValue, help);
@@ -319,7 +317,46 @@ public record TrainingConfig(
       if (c.getType().isRecord()) {
         describe(c.getType(), prefix + key + ".", defaults.get(key), out);
       } else {
-        out.add(new Field(prefix + key, defaults.get(key).toString(), help));
+        Map<String, String> choices = CHOICES.get(c.getType());
+        if (choices != null) {
+          List<String> each = choices.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).toList();
+          help += ": " + String.join("; ", each);
+        }
+        out.add(new Field(prefix + key, defaults.get(key).toString(), help, c.getType()));
+      }
+    }
+  }
+
+  /**
+   * The fields whose value is one name out of a registry (an enum), each name with its help. A new
+   * pooling or schedule is a constant of its enum: the check, {@code --list-options}, the CLI and the
+   * docs take it from here.
+   */
+  private static final Map<Class<?>, Map<String, String>> CHOICES = Map.of(
+      Pooling.class, choices(Pooling.values(), Pooling::jsonName, Pooling::help),
+      ScheduleKind.class, choices(ScheduleKind.values(), ScheduleKind::jsonName, ScheduleKind::help));
+
+  private static <E> Map<String, String> choices(E[] values, Function<E, String> name, Function<E, String> help) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (E v : values) out.put(name.apply(v), help.apply(v));
+    return out;
+  }
+
+  /** "a, b or c". */
+  private static String orList(List<String> names) {
+    if (names.size() == 1) return names.get(0);
+    return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+  }
+
+  /** A name outside its registry, refused as a range error (the value has the right type, a string). */
+  private static void requireKnownChoices(ObjectNode tree, String source) {
+    for (Map.Entry<String, Class<?>> e : TYPES.entrySet()) {
+      Map<String, String> choices = CHOICES.get(e.getValue());
+      if (choices == null) continue;
+      JsonNode value = tree.at("/" + e.getKey().replace('.', '/'));
+      if (value.isTextual() && !choices.containsKey(value.asText())) {
+        throw new JtuneException(source + ": training config field " + e.getKey() + " = " + value.asText() + ": must be "
+            + orList(List.copyOf(choices.keySet())));
       }
     }
   }
@@ -364,7 +401,8 @@ public record TrainingConfig(
     }
     JsonNode v;
     Class<?> type = TYPES.get(dottedKey);
-    if (value instanceof String s && type != String.class && (type != Object.class || s.strip().startsWith("["))) {
+    boolean text = type == String.class || CHOICES.containsKey(type);
+    if (value instanceof String s && !text && (type != ClassWeights.class || s.strip().startsWith("["))) {
       // numbers, booleans and lists arrive as text on the command line; anything else stays text and is refused below
       v = StrictJson.parseValue(s).orElse(JtuneJson.MAPPER.getNodeFactory().textNode(s));
     } else {
@@ -414,9 +452,9 @@ public record TrainingConfig(
       }
     } else if (type == boolean.class) {
       if (!value.isBoolean()) expected = "true or false";
-    } else if (type == String.class) {
+    } else if (type == String.class || CHOICES.containsKey(type)) {
       if (!value.isTextual()) expected = "a string";
-    } else if (type == Object.class) {
+    } else if (type == ClassWeights.class) {
       // loss.class_weights: a keyword or one number per label
       boolean ok = value.isTextual() || (value.isArray() && value.size() > 0 && allNumbers(value));
       if (!ok) expected = "\"none\", \"balanced\" or a list of numbers (one per label)";
@@ -508,6 +546,7 @@ public record TrainingConfig(
   }
 
   private static TrainingConfig fromTree(ObjectNode tree, String source) {
+    requireKnownChoices(tree, source);
     try {
       return JtuneJson.MAPPER.treeToValue(tree, TrainingConfig.class);
     } catch (JsonProcessingException e) {

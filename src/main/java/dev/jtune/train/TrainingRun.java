@@ -1,6 +1,5 @@
 package dev.jtune.train;
 
-import dev.jtune.artifact.Pooling;
 import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.artifact.RunLayout;
 import dev.jtune.JtuneException;
@@ -128,7 +127,7 @@ public final class TrainingRun {
     Path out = runDir.resolve(MODEL_DIR);
     folder.refuseUserFilesInModel(); // again: hours may have passed since the start
     ClassifierSpec info = new ClassifierSpec(
-        Pooling.parse(config.head().pooling()), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen());
+        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
 
     ClassificationMetrics test;
@@ -160,7 +159,7 @@ public final class TrainingRun {
           + " " + labels + "; start from a run trained on the same labels");
     }
     ClassifierSpec head = source.classifier();
-    if (head.pooling() != Pooling.parse(config.head().pooling())) {
+    if (head.pooling() != config.head().pooling()) {
       throw new JtuneException("init_from " + dir + ": its head pools with " + head.pooling() + ", this run with "
           + config.head().pooling() + "; pass --pooling " + head.pooling());
     }
@@ -251,7 +250,7 @@ public final class TrainingRun {
         new ChartWriter.Curve("accuracy", steps, st.history().stream().mapToDouble(TrainerState.HistoryRow::valAccuracy).toArray()),
         new ChartWriter.Curve("macro-F1", steps, st.history().stream().mapToDouble(TrainerState.HistoryRow::valMacroF1).toArray())));
     ChartWriter.lineChart(runDir.resolve("learning_rate.png"), "Learning rate (head)", "optimizer step", "learning rate", List.of(
-        new ChartWriter.Curve(config.schedule().kind(), curveSteps,
+        new ChartWriter.Curve(config.schedule().kind().jsonName(), curveSteps,
             st.curve().stream().mapToDouble(TrainerState.CurvePoint::learningRate).toArray())));
     ChartWriter.confusionHeatmap(runDir.resolve("confusion_matrix.png"), "Test confusion matrix", test.labels(), test.confusion());
 

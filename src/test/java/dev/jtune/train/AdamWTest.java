@@ -31,8 +31,9 @@ class AdamWTest {
     Variable<TFloat32> b = tf.withSubScope("head").withName("bias").variable(tf.constant(new float[] {0.5f, 0.5f}));
     Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2)));
     var loss = tf.math.add(tf.reduceSum(tf.math.mul(w, x), tf.constant(0)), tf.reduceSum(tf.math.mul(b, x), tf.constant(0)));
-    AdamW opt = new AdamW(g, tf, loss, List.of(new AdamW.ParamGroup("all", List.of(w, b))),
-        new AdamW.Settings(WD, B1, B2, eps, maxNorm, accumulation, AdamW::decaysByDefault));
+    AdamW opt = new AdamW(g, tf, loss,
+        List.of(new ParameterGroup("all", List.of(w, b), new ConstantSchedule(LR, 0), ParameterGroup.WeightDecay.exceptBiasesAndLayerNorm(WD))),
+        new AdamW.Settings(B1, B2, eps, maxNorm, accumulation));
     return new Setup(g, w, b, x, opt);
   }
 
@@ -46,8 +47,10 @@ class AdamWTest {
   }
 
   private static void run(Session s, Setup st, org.tensorflow.op.Op target, float[] x) {
-    try (TFloat32 xt = TFloat32.vectorOf(x); TFloat32 lr = TFloat32.scalarOf(LR)) {
-      s.runner().feed(st.x(), xt).feed(st.opt().learningRates().get("all"), lr).addTarget(target).run().close();
+    try (Feeds feeds = new Feeds(s.runner())) {
+      feeds.feed(st.x(), TFloat32.vectorOf(x));
+      st.opt().feedLearningRates(feeds, 0);
+      feeds.runner().addTarget(target).run().close();
     }
   }
 

@@ -3,6 +3,8 @@ package dev.jtune.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jtune.JtuneException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LearningRateScheduleTest {
@@ -10,8 +12,8 @@ class LearningRateScheduleTest {
 
   @Test
   void warmupRampsLinearlyFromZeroToPeak() {
-    for (String kind : new String[] {"constant", "linear", "cosine"}) {
-      LearningRateSchedule s = LearningRateSchedule.create(kind, 2e-3, 1e-5, 10, 100);
+    for (ScheduleKind kind : ScheduleKind.values()) {
+      LearningRateSchedule s = kind.create(2e-3, 1e-5, 10, 100);
       for (int step = 0; step < 10; step++) assertEquals(2e-3 * step / 10, s.rate(step), EPS, kind + " step " + step);
       assertEquals(2e-3, s.rate(10), EPS, kind + " reaches the peak when warmup ends");
     }
@@ -57,6 +59,16 @@ class LearningRateScheduleTest {
   void rejectsBadSettings() {
     assertThrows(IllegalArgumentException.class, () -> new CosineSchedule(1e-3, 2e-3, 0, 10));
     assertThrows(IllegalArgumentException.class, () -> new LinearDecaySchedule(1e-3, 0, 20, 10));
-    assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.create("step", 1e-3, 0, 0, 10));
+  }
+
+  @Test
+  void everyKindIsNamedOnceAndBuildsItsOwnClass() {
+    assertEquals(List.of("constant", "linear", "cosine"), ScheduleKind.names());
+    assertEquals(new ConstantSchedule(1e-3, 5), ScheduleKind.CONSTANT.create(1e-3, 1e-5, 5, 50));
+    assertEquals(new LinearDecaySchedule(1e-3, 1e-5, 5, 50), ScheduleKind.LINEAR.create(1e-3, 1e-5, 5, 50));
+    assertEquals(new CosineSchedule(1e-3, 1e-5, 5, 50), ScheduleKind.COSINE.create(1e-3, 1e-5, 5, 50));
+    assertEquals(ScheduleKind.COSINE, ScheduleKind.parse("cosine"));
+    JtuneException e = assertThrows(JtuneException.class, () -> ScheduleKind.parse("step"));
+    assertEquals("schedule.kind must be one of [constant, linear, cosine], got 'step'", e.getMessage());
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.JtuneException;
+import dev.jtune.artifact.Pooling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +42,7 @@ class TrainingConfigTest {
     TrainingConfig c = TrainingConfig.resolve(f, Map.of("loop.epochs", "2", "freeze.unfreeze_top", 2));
     assertEquals(2, c.loop().epochs(), "flag wins over file");
     assertEquals(8, c.loop().batchSize(), "file wins over default");
-    assertEquals("cls", c.head().pooling());
+    assertEquals(Pooling.CLS, c.head().pooling());
     assertEquals(2, c.freeze().unfreezeTop());
     assertEquals(TrainingConfig.defaults().optimizer(), c.optimizer(), "untouched groups keep defaults");
   }
@@ -52,7 +53,8 @@ class TrainingConfigTest {
     Path f = dir.resolve("config.json");
     c.write(f);
     assertEquals(c, TrainingConfig.read(f));
-    assertEquals(List.of(1.0, 3.5), c.loss().classWeights());
+    assertEquals(new ClassWeights.PerLabel(List.of(1.0, 3.5)), c.loss().classWeights());
+    assertEquals(ScheduleKind.COSINE, c.schedule().kind());
   }
 
   @Test
@@ -89,13 +91,18 @@ class TrainingConfigTest {
     for (TrainingConfig.Field f : fields) assertTrue(f.help().length() > 5, "help missing: " + f.key());
   }
 
-  /** docs/training.md's field table lists every field with the default the code has. */
+  /**
+   * docs/training.md's field table lists every field with the default the code has and, as its
+   * meaning, the field's help text (backticks aside): the text {@code --list-options} and the CLI's
+   * flags show, so none of them can drift from the others.
+   */
   @Test
   void docsListEveryFieldWithItsDefault() throws Exception {
     String docs = Files.readString(Path.of("docs/training.md"));
     for (TrainingConfig.Field f : TrainingConfig.describe()) {
-      Matcher m = Pattern.compile("(?m)^\\| `" + Pattern.quote(f.key()) + "` \\| ([^|]*) \\|").matcher(docs);
+      Matcher m = Pattern.compile("(?m)^\\| `" + Pattern.quote(f.key()) + "` \\| ([^|]*) \\| ([^|]*) \\|$").matcher(docs);
       assertTrue(m.find(), "docs/training.md has no row for " + f.key());
+      assertEquals(f.help(), m.group(2).strip().replace("`", ""), "docs/training.md: the meaning of " + f.key());
       String documented = m.group(1).strip().replace("`", "");
       String actual = f.defaultValue().replace("\"", "");
       if (documented.matches("-?[0-9.eE+-]+") && actual.matches("-?[0-9.eE+-]+")) {
@@ -187,6 +194,40 @@ class TrainingConfigTest {
         refusedOverride("loop.epoch", "3"));
     assertEquals("command line: unknown config field 'optimizer.warp_drive'; see jtune train --list-options",
         refusedOverride("optimizer.warp_drive", "3"));
+  }
+
+  @Test
+  void registryFieldsListEveryNameWithItsHelpAndRefuseOthers() {
+    Map<String, TrainingConfig.Field> fields = new java.util.HashMap<>();
+    TrainingConfig.describe().forEach(f -> fields.put(f.key(), f));
+    for (ScheduleKind k : ScheduleKind.values()) {
+      assertTrue(fields.get("schedule.kind").help().contains(k.jsonName() + " = " + k.help()), fields.get("schedule.kind").help());
+    }
+    for (Pooling p : Pooling.values()) {
+      assertTrue(fields.get("head.pooling").help().contains(p.jsonName() + " = " + p.help()), fields.get("head.pooling").help());
+    }
+    assertEquals(ScheduleKind.class, fields.get("schedule.kind").type());
+    assertEquals("config: training config field schedule.kind = step: must be constant, linear or cosine",
+        refusedOverride("schedule.kind", "step"));
+    assertEquals("config: training config field head.pooling = CLS: must be cls or mean", refusedOverride("head.pooling", "CLS"),
+        "names are exact, as written in classifier.json");
+    assertEquals(ScheduleKind.CONSTANT, TrainingConfig.resolve(null, Map.of("schedule.kind", "constant")).schedule().kind());
+  }
+
+  @Test
+  void classWeightsKeepTheirThreeJsonForms() throws Exception {
+    for (String given : List.of("none", "balanced", "[1.0, 3.5]")) {
+      TrainingConfig c = TrainingConfig.resolve(null, Map.of("loss.class_weights", given));
+      Path f = dir.resolve("config.json");
+      c.write(f);
+      assertEquals(c, TrainingConfig.read(f));
+      assertEquals(given.startsWith("[") ? given.replace(" ", "") : "\"" + given + "\"",
+          com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(Files.readString(f)).at("/loss/class_weights").toString());
+    }
+    assertEquals(ClassWeights.NONE, TrainingConfig.defaults().loss().classWeights());
+    assertEquals(ClassWeights.BALANCED, TrainingConfig.resolve(null, Map.of("loss.class_weights", "balanced")).loss().classWeights());
+    assertEquals(new ClassWeights.PerLabel(List.of(1.0, 3.0)),
+        TrainingConfig.resolve(null, Map.of("loss.class_weights", "[1, 3]")).loss().classWeights(), "whole numbers are weights too");
   }
 
   @Test

@@ -1,0 +1,40 @@
+package dev.jtune.train;
+
+import dev.jtune.data.TokenBatch;
+import dev.jtune.model.BertEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Feeds the model inputs of some rows of a split into a run: token ids through the encoder, or the
+ * rows' cached pooled features when the encoder is frozen and not in the graph at all. Labels and any
+ * other per-example values a loss needs are the {@link Loss}'s to feed.
+ */
+public interface BatchFeeder {
+  /** Feeds the inputs of examples {@code rows} (indices into the split), in that order. */
+  void feed(Feeds feeds, int[] rows);
+
+  /** Token ids, padded to the batch's longest row, into the encoder's three inputs. */
+  static BatchFeeder tokens(BertEncoder encoder, List<int[]> tokenIds) {
+    return (feeds, rows) -> {
+      List<int[]> batch = new ArrayList<>(rows.length);
+      for (int i : rows) batch.add(tokenIds.get(i));
+      TokenBatch b = TokenBatch.of(batch);
+      Shape shape = Shape.of(b.size(), b.seqLen());
+      feeds.feed(encoder.inputWordIds(), TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false)));
+      feeds.feed(encoder.inputMask(), TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false)));
+      feeds.feed(encoder.inputTypeIds(), TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false)));
+    };
+  }
+
+  /** The rows' pooled features [rows, hidden] from the feature cache, into {@code features}. */
+  static BatchFeeder features(Placeholder<TFloat32> features, FeatureCache cache) {
+    return (feeds, rows) -> feeds.feed(features,
+        TFloat32.tensorOf(Shape.of(rows.length, cache.hidden()), DataBuffers.of(cache.rows(rows), true, false)));
+  }
+}

@@ -1,0 +1,205 @@
+package dev.jtune.train;
+
+import dev.jtune.model.ClassifierHead;
+import dev.jtune.JtuneException;
+import dev.jtune.model.BertConfig;
+import dev.jtune.model.BertEncoder;
+import dev.jtune.model.EncoderParameter;
+import dev.jtune.model.EncoderVariable;
+import dev.jtune.model.EncoderWeights;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.PlaceholderWithDefault;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The graph a run trains, built once: the model inputs (token ids through the encoder with the
+ * pretrained weights, or the cached pooled features of a frozen encoder, which then is not in the
+ * graph at all), dropout on the pooled vector, the classifier head, the loss terms, {@link AdamW}
+ * over the parameter groups, and ops to read and write every checkpointed variable (trained
+ * variables and optimizer slots). Dropout is stateless: its masks depend only on the fed seed, so a
+ * resumed run draws them again exactly.
+ */
+final class TrainingGraph {
+  private final TrainingConfig config;
+  private final BertEncoder encoder; // null on cached features
+  private final Placeholder<TFloat32> features; // null when the encoder runs
+  private final PlaceholderWithDefault<TFloat32> dropoutRate;
+  private final PlaceholderWithDefault<TInt64> dropoutSeed;
+  private final ClassifierHead head;
+  private final List<Loss.Built> losses = new ArrayList<>();
+  private final Operand<TFloat32> loss;
+  private final List<ParameterGroup> groups;
+  private final AdamW optimizer;
+  private final List<Variable<TFloat32>> trained = new ArrayList<>();
+  private final List<Variable<TFloat32>> checkpointed = new ArrayList<>();
+  private final Map<String, Placeholder<TFloat32>> restoreValues = new LinkedHashMap<>();
+  private final Map<String, Op> restoreOps = new LinkedHashMap<>();
+
+  /**
+   * Builds into {@code graph} the training graph of {@code config} over an encoder of {@code
+   * encoderConfig}, for {@code numLabels} classes and {@code totalSteps} optimizer steps (which the
+   * learning-rate schedules span); {@code cachedFeatures} leaves the encoder out.
+   */
+  TrainingGraph(Graph graph, TrainingConfig config, BertConfig encoderConfig, int numLabels, List<Loss> lossTerms, long totalSteps,
+      boolean cachedFeatures) {
+    this.config = config;
+    Ops tf = Ops.create(graph);
+    int layers = config.head().layersOf(encoderConfig.numHiddenLayers());
+    int h = layers * encoderConfig.hiddenSize();
+    Operand<TFloat32> pooled;
+    if (cachedFeatures) {
+      encoder = null;
+      features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h)));
+      pooled = features;
+    } else {
+      // dropout only in the blocks that train, so frozen ones compute what the feature cache would hold
+      int firstTrained = config.freeze().firstTrainedDepth(encoderConfig.numHiddenLayers());
+      encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()).withDropoutFromDepth(firstTrained));
+      features = null;
+      pooled = ClassifierHead.pooled(encoder, config.head().pooling(), layers);
+    }
+    dropoutRate = tf.withName("head_dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+    dropoutSeed = tf.withName("head_dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
+    Operand<TFloat32> uniform = tf.random.statelessRandomUniform(tf.shape(pooled), dropoutSeed, TFloat32.class);
+    Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(uniform, dropoutRate), TFloat32.class);
+    Operand<TFloat32> dropped = tf.math.div(tf.math.mul(pooled, keep), tf.math.sub(tf.constant(1f), dropoutRate));
+    head = ClassifierHead.build(tf, dropped, h, numLabels, config.loop().seed());
+
+    // one term is the loss itself (named "loss"); several are summed, each in its own scope
+    for (Loss term : lossTerms) losses.add(term.build(lossTerms.size() == 1 ? tf : tf.withSubScope("loss_" + losses.size()), head.logits()));
+    loss = losses.size() == 1 ? losses.get(0).value() : tf.withName("loss").math.addN(losses.stream().map(Loss.Built::value).toList());
+
+    List<Variable<TFloat32>> encoderTrained = new ArrayList<>();
+    if (encoder != null) {
+      for (EncoderVariable v : encoder.variables()) {
+        if (trains(v.parameter(), config.freeze(), encoderConfig.numHiddenLayers())) encoderTrained.add(v.variable());
+      }
+    }
+    groups = ParameterGroup.fineTuning(config, List.of(head.kernel(), head.bias()), encoderTrained, totalSteps);
+    groups.forEach(g -> trained.addAll(g.variables()));
+    TrainingConfig.Optimizer o = config.optimizer();
+    optimizer = new AdamW(graph, tf, loss, groups,
+        new AdamW.Settings(o.beta1(), o.beta2(), o.epsilon(), o.maxGradNorm(), config.loop().gradAccumulation()));
+    checkpointed.addAll(trained);
+    checkpointed.addAll(optimizer.slots());
+    Ops restore = tf.withSubScope("restore");
+    for (Variable<TFloat32> v : checkpointed) {
+      Placeholder<TFloat32> value = restore.placeholder(TFloat32.class, Placeholder.shape(v.shape()));
+      restoreValues.put(v.op().name(), value);
+      restoreOps.put(v.op().name(), restore.assign(v, value));
+    }
+  }
+
+  /** Whether an encoder parameter trains under the freezing settings. */
+  static boolean trains(EncoderParameter p, TrainingConfig.Freeze f, int numLayers) {
+    return p.depth(numLayers) >= f.firstTrainedDepth(numLayers);
+  }
+
+  /** Loads the encoder's pretrained (or init_from) weights into a fresh session; nothing when features are cached. */
+  void assignEncoder(Session session, EncoderWeights weights) {
+    if (encoder != null) encoder.assign(session, weights);
+  }
+
+  /** The encoder's weights now: trained ones read from the session, or {@code pretrained} when the encoder is not in the graph. */
+  EncoderWeights encoderWeights(Session session, EncoderWeights pretrained) {
+    return encoder == null ? pretrained : encoder.readWeights(session);
+  }
+
+  /** Feeds the model inputs of a split's rows: its cached features when given, else its token ids. */
+  BatchFeeder feeder(EncodedSplit split, FeatureCache cached) {
+    return features != null ? BatchFeeder.features(features, cached) : BatchFeeder.tokens(encoder, split.tokenIds());
+  }
+
+  /** Feeds every loss term's inputs for these train rows. */
+  void feedLosses(Feeds feeds, int[] rows) {
+    for (Loss.Built term : losses) term.feed(feeds, rows);
+  }
+
+  /** Feeds the training dropout rates and the seed of this micro-batch's masks (head and trained encoder blocks). */
+  void feedDropout(Feeds feeds, long[] seed) {
+    feeds.feed(dropoutRate, TFloat32.scalarOf((float) config.head().dropout()));
+    feeds.feed(dropoutSeed, TInt64.vectorOf(seed));
+    if (encoder != null) {
+      feeds.feed(encoder.dropoutRate(), TFloat32.scalarOf((float) config.freeze().encoderDropout()));
+      feeds.feed(encoder.dropoutSeed(), TInt64.vectorOf(seed));
+    }
+  }
+
+  /** The objective: the sum of the loss terms. */
+  Operand<TFloat32> loss() {
+    return loss;
+  }
+
+  Operand<TFloat32> probabilities() {
+    return head.probabilities();
+  }
+
+  AdamW optimizer() {
+    return optimizer;
+  }
+
+  /** The learning rate a run reports for a step: the first parameter group's (the head's). */
+  double reportedLearningRate(long step) {
+    return groups.get(0).schedule().rate(step);
+  }
+
+  /** The variables that train, head first. */
+  List<Variable<TFloat32>> trained() {
+    return trained;
+  }
+
+  /** The trained variables and the optimizer's slots: what {@code last.ckpt} holds. */
+  List<Variable<TFloat32>> checkpointed() {
+    return checkpointed;
+  }
+
+  long trainedParameters() {
+    return trained.stream().mapToLong(v -> v.shape().size()).sum();
+  }
+
+  /** The current values of {@code vars}, by op name. */
+  Map<String, CheckpointStore.Tensor> read(Session s, List<Variable<TFloat32>> vars) {
+    Session.Runner run = s.runner();
+    vars.forEach(run::fetch);
+    Map<String, CheckpointStore.Tensor> out = new LinkedHashMap<>();
+    try (Result r = run.run()) {
+      for (int i = 0; i < vars.size(); i++) {
+        TFloat32 t = (TFloat32) r.get(i);
+        float[] values = new float[(int) t.shape().size()];
+        t.copyTo(DataBuffers.of(values, false, false));
+        out.put(vars.get(i).op().name(), new CheckpointStore.Tensor(t.shape().asArray(), values));
+      }
+    }
+    return out;
+  }
+
+  /** Sets checkpointed variables to {@code values} (by op name); a name this graph does not train is refused. */
+  void write(Session s, Map<String, CheckpointStore.Tensor> values) {
+    try (Feeds feeds = new Feeds(s.runner())) {
+      for (Map.Entry<String, CheckpointStore.Tensor> e : values.entrySet()) {
+        Placeholder<TFloat32> p = restoreValues.get(e.getKey());
+        if (p == null) {
+          throw new JtuneException("checkpoint holds " + e.getKey() + ", which this run does not train; "
+              + "resume with the same freezing settings");
+        }
+        feeds.feed(p, TFloat32.tensorOf(Shape.of(e.getValue().shape()), DataBuffers.of(e.getValue().values(), true, false)));
+        feeds.runner().addTarget(restoreOps.get(e.getKey()));
+      }
+      feeds.runner().run().close();
+    }
+  }
+}
