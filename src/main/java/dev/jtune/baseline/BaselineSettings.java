@@ -42,7 +42,7 @@ public record BaselineSettings(TfidfSettings tfidf, List<Double> cValues, double
   /** One line naming the method and every setting; it is also part of the cache key. */
   public String describe() {
     return "TF-IDF (" + tfidf.describe() + ") + L2 logistic regression (liblinear, C in {" + cList() + "} chosen on val macro-F1, "
-        + String.format(Locale.ROOT, "tolerance %g, max %d iterations)", tolerance, maxIterations);
+        + "tolerance " + tolerance + ", max " + maxIterations + " iterations)";
   }
 
   private String cList() {
