@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jtune.baseline.BaselineResult;
+import dev.jtune.baseline.BaselineSettings;
+import dev.jtune.baseline.TfidfLogisticRegression;
 import dev.jtune.cli.Main;
+import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.artifact.JtuneJson;
 import dev.jtune.model.ClassifierHead;
@@ -59,6 +63,53 @@ class TrainingRunTest {
     assertEquals(32, info.get("max_seq_len").asInt());
     assertEquals(64, JtuneJson.MAPPER.readTree(run.resolve("provenance.json").toFile()).at("/dataset/sha256").asText().length());
     assertEquals(TrainingConfig.read(run.resolve("config.json")).loop().epochs(), 4);
+  }
+
+  @Test
+  void reportComparesTheModelWithTheBaselineAndSaysWhichWins() throws Exception {
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    JsonNode b = metrics.get("baseline");
+    BaselineResult direct = TfidfLogisticRegression.fit(PreparedDataset.load(data), BaselineSettings.defaults());
+    assertEquals(direct.validation().macroF1(), b.at("/validation/macro_f1").asDouble(), "the baseline of the run's data");
+    assertEquals(direct.validation().accuracy(), b.at("/validation/accuracy").asDouble());
+    assertEquals(direct.test().macroF1(), b.at("/test/macro_f1").asDouble());
+    assertEquals(direct.chosenC(), b.get("c").asDouble());
+    assertEquals(2, b.get("candidates").size());
+    assertTrue(b.get("method").asText().startsWith("TF-IDF (word 1-2 grams, min_df 2"), b.get("method").asText());
+    double model = metrics.at("/validation/macro_f1").asDouble(), baseline = direct.validation().macroF1();
+    String verdict = String.format(java.util.Locale.ROOT, "verdict: the fine-tuned model %s the TF-IDF + logistic-regression baseline "
+        + "on validation (macro-F1 %.4f vs %.4f)", model > baseline ? "beats" : "does not beat", model, baseline);
+    assertEquals(verdict, b.get("verdict").asText());
+    assertEquals(model > baseline, b.get("fine_tuned_beats_baseline").asBoolean());
+    String report = Files.readString(run.resolve("report.md"));
+    assertTrue(report.contains("| model | val macro-F1 | val accuracy | test macro-F1 | test accuracy |"), report);
+    assertTrue(report.contains(String.format(java.util.Locale.ROOT, "| fine-tuned (best checkpoint) | %.4f | %.4f | %.4f | %.4f |",
+        model, metrics.at("/validation/accuracy").asDouble(), metrics.at("/test/macro_f1").asDouble(),
+        metrics.at("/test/accuracy").asDouble())), report);
+    assertTrue(report.contains("\n" + verdict + "\n"), report);
+  }
+
+  @Test
+  void aSecondRunReadsTheBaselineFromTheCacheAndNoBaselineLeavesItOut() throws Exception {
+    Path second = dir.resolve("runs").resolve("toy-second");
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true));
+    try {
+      train(second, "--epochs", "1").assertOk();
+    } finally {
+      System.setOut(old);
+    }
+    JsonNode b = JtuneJson.MAPPER.readTree(second.resolve("metrics.json").toFile()).get("baseline");
+    assertTrue(b.get("cached").asBoolean(), "same data, same settings: read from " + dir.resolve("runs/.feature-cache"));
+    List<String> printed = out.toString().lines().toList();
+    assertEquals(b.get("verdict").asText(), printed.get(printed.size() - 1), "train ends with the verdict");
+
+    Path off = dir.resolve("runs").resolve("toy-off");
+    train(off, "--epochs", "1", "--no-baseline").assertOk();
+    assertFalse(JtuneJson.MAPPER.readTree(off.resolve("metrics.json").toFile()).has("baseline"));
+    assertFalse(Files.readString(off.resolve("report.md")).contains("Baseline"));
+    assertFalse(TrainingConfig.read(off.resolve("config.json")).report().baseline());
   }
 
   @Test
