@@ -57,20 +57,29 @@ public final class TfidfVectorizer {
 
   /** The text's TF-IDF row. A text with no vocabulary term is an empty row. */
   public SparseRow transform(String text) {
-    TreeMap<Integer, Integer> counts = new TreeMap<>();
-    for (String term : terms(text, settings)) {
+    return row(terms(text, settings));
+  }
+
+  private SparseRow row(List<String> textTerms) {
+    int[] hits = new int[textTerms.size()];
+    int n = 0;
+    for (String term : textTerms) {
       Integer column = columns.get(term);
-      if (column != null) counts.merge(column, 1, Integer::sum);
+      if (column != null) hits[n++] = column;
     }
-    int[] cols = new int[counts.size()];
-    double[] values = new double[counts.size()];
+    Arrays.sort(hits, 0, n); // equal columns side by side: a run's length is the term's count
+    int distinct = 0;
+    for (int i = 0; i < n; i++) if (i == 0 || hits[i] != hits[i - 1]) distinct++;
+    int[] cols = new int[distinct];
+    double[] values = new double[distinct];
     double squares = 0;
-    int i = 0;
-    for (Map.Entry<Integer, Integer> e : counts.entrySet()) {
-      cols[i] = e.getKey();
-      values[i] = (1.0 + Math.log(e.getValue())) * idf[e.getKey()];
-      squares += values[i] * values[i];
-      i++;
+    for (int i = 0, k = 0; i < n; k++) {
+      int j = i;
+      while (j < n && hits[j] == hits[i]) j++;
+      cols[k] = hits[i];
+      values[k] = (1.0 + Math.log(j - i)) * idf[hits[i]];
+      squares += values[k] * values[k];
+      i = j;
     }
     double norm = Math.sqrt(squares);
     if (norm > 0) for (int k = 0; k < values.length; k++) values[k] /= norm;
