@@ -168,6 +168,22 @@ class TrainingRunTest {
   }
 
   @Test
+  void evaluateShowsTheBaselinesTestScoreBesideTheModelsOnTheRunsTestSplit() throws Exception {
+    CliRun.of("evaluate", "--run", run.toString(), "--data", data.toString(), "--force").assertOk();
+    JsonNode b = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile()).get("baseline");
+    String expected = String.format(java.util.Locale.ROOT, "%.4f (accuracy %.4f, C=%d)", b.at("/test/macro_f1").asDouble(),
+        b.at("/test/accuracy").asDouble(), (long) b.get("c").asDouble());
+    JsonNode extra = JtuneJson.MAPPER.readTree(run.resolve("evaluation-toy-test.json").toFile()).get("extra");
+    assertEquals(expected, extra.get(dev.jtune.eval.Evaluation.BASELINE_KEY).asText());
+    assertTrue(Files.readString(run.resolve("evaluation-toy-test.md")).contains("- " + dev.jtune.eval.Evaluation.BASELINE_KEY + ": " + expected));
+
+    Path csv = Files.writeString(dir.resolve("other.csv"), "text,label\nw7 w9 w10,marked\nw8 w9,plain\n");
+    CliRun.of("evaluate", "--run", run.toString(), "--csv", csv.toString()).assertOk();
+    assertFalse(JtuneJson.MAPPER.readTree(run.resolve("evaluation-other.json").toFile()).get("extra").has(dev.jtune.eval.Evaluation.BASELINE_KEY),
+        "other data: the baseline's scores do not apply");
+  }
+
+  @Test
   void initFromStartsWhereTheFinishedRunEnded() throws Exception {
     // with a vanishing learning rate, the first validation of a run started from the finished run
     // must see the finished run's best model: same validation loss, same head
