@@ -168,6 +168,23 @@ class TrainingRunTest {
   }
 
   @Test
+  void dataTheBaselineCannotFitIsReportedAndTheRunStillFinishes() throws Exception {
+    // every training word occurs once: TF-IDF with min_df 2 has no feature
+    Path d = Files.createDirectories(dir.resolve("unique-words"));
+    Files.writeString(d.resolve("labels.txt"), "plain\nmarked\n");
+    Files.writeString(d.resolve("train.csv"), "text,label\nw10 w11,plain\nw12 w13,plain\nw7 w14,marked\nw15 w16,marked\n");
+    Files.writeString(d.resolve("val.csv"), "text,label\nw10 w20,plain\nw7 w21,marked\n");
+    Files.writeString(d.resolve("test.csv"), "text,label\nw11 w22,plain\nw7 w23,marked\n");
+    Path out = dir.resolve("runs").resolve("unique-words");
+    CliRun.of("train", "--model", encoder.toString(), "--data", d.toString(), "--out", out.toString(), "--epochs", "1",
+        "--batch-size", "2", "--max-seq-len", "16", "--no-progress").assertOk();
+    String skipped = JtuneJson.MAPPER.readTree(out.resolve("metrics.json").toFile()).at("/baseline/skipped").asText();
+    assertTrue(skipped.startsWith("not computed: " + d.resolve("train.csv") + ": no word or n-gram occurs in 2 or more training texts"),
+        skipped);
+    assertTrue(Files.readString(out.resolve("report.md")).contains("baseline " + skipped), "the report says why");
+  }
+
+  @Test
   void evaluateShowsTheBaselinesTestScoreBesideTheModelsOnTheRunsTestSplit() throws Exception {
     CliRun.of("evaluate", "--run", run.toString(), "--data", data.toString(), "--force").assertOk();
     JsonNode b = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile()).get("baseline");
