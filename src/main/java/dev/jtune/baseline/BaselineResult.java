@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What the baseline scored on one dataset: the validation score of every C tried, the C chosen
- * (best validation macro-F1; the smaller C on a tie), and the chosen model's validation and test
+ * (best validation macro-F1; on a tie the one tried first), and the chosen model's validation and test
  * metrics. JSON-friendly: it is the cached form and the core of {@code jtune baseline}'s metrics.json.
  *
  * @param method the method and its settings in one line ({@link BaselineSettings#describe()})
