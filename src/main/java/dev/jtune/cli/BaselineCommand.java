@@ -29,7 +29,7 @@ public final class BaselineCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace the baseline in --out even if it was changed since jtune wrote it (files you added are kept).")
   boolean force;
 
-  @Option(names = "--c", split = ",", paramLabel = "C[,C...]", defaultValue = "1,10",
+  @Option(names = "--c", split = ",", paramLabel = "C", defaultValue = "1,10",
       description = "Inverse regularisation strengths to try; the best on val macro-F1 is kept (default: ${DEFAULT-VALUE}).")
   List<Double> c;
 
