@@ -142,6 +142,7 @@ TRAIN_EVAL := $(RUN)/evaluation-$(DATA)-test.json
 
 train: $(TRAIN_EVAL)
 	@echo "trained classifier: $(RUN)/model   report: $(RUN)/report.md   test metrics: $(TRAIN_EVAL)"
+	@grep -h '^verdict: ' $(RUN)/report.md || true
 
 $(RUN)/metrics.json: | datasets/$(DATA)/prepare-report.json savedmodels/$(MODEL)/saved_model.pb $(JAR)
 	$(JTUNE) train --model savedmodels/$(MODEL) --data datasets/$(DATA) --out $(RUN) \

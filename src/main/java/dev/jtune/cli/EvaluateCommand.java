@@ -56,6 +56,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     Evaluation.Result r = Evaluation.run(req);
     System.out.printf(Locale.ROOT, "%s: %d examples  accuracy %.4f  macro-F1 %.4f%n", r.report().data(),
         r.report().metrics().examples(), r.report().metrics().accuracy(), r.report().metrics().macroF1());
+    Object baseline = r.report().extra().get(Evaluation.BASELINE_KEY);
+    if (baseline != null) System.out.println(Evaluation.BASELINE_KEY + ": " + baseline);
     System.out.println("report: " + r.markdown() + " and " + r.json());
     return 0;
   }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,
+      BaselineCommand.class,
       ExportCommand.class,
       ScoreCommand.class,
       ServeCommand.class,

@@ -41,18 +41,25 @@ public final class TrainCommand implements Callable<Integer> {
    * @param keyword null when the argument is the field's value; otherwise the one word the flag takes,
    *     which sets a boolean field to true ({@code --unfreeze all})
    * @param refusal the error for another word than {@code keyword}
+   * @param off a switch that sets a boolean field to false ({@code --no-baseline})
    */
-  record ConfigFlag(String name, String key, String paramLabel, String keyword, String refusal) {
+  record ConfigFlag(String name, String key, String paramLabel, String keyword, String refusal, boolean off) {
     static ConfigFlag of(String name, String key, String paramLabel) {
-      return new ConfigFlag(name, key, paramLabel, null, null);
+      return new ConfigFlag(name, key, paramLabel, null, null, false);
     }
 
     static ConfigFlag keyword(String name, String key, String keyword, String refusal) {
-      return new ConfigFlag(name, key, keyword, keyword, refusal);
+      return new ConfigFlag(name, key, keyword, keyword, refusal, false);
+    }
+
+    /** A switch that turns a boolean field (default true) off. */
+    static ConfigFlag off(String name, String key) {
+      return new ConfigFlag(name, key, null, null, null, true);
     }
 
     /** The field's value for the flag's argument. */
     Object value(Object argument) {
+      if (off) return false;
       if (keyword == null) return argument;
       if (!keyword.equals(argument)) throw new JtuneException(refusal);
       return true;
@@ -61,7 +68,8 @@ public final class TrainCommand implements Callable<Integer> {
     OptionSpec option(TrainingConfig.Field field) {
       Class<?> type = keyword != null ? String.class : optionType(field.type());
       String shownDefault = field.defaultValue().replace("\"", "");
-      String help = keyword != null ? "'" + keyword + "': " + field.help()
+      String help = off ? "Do not " + field.help()
+          : keyword != null ? "'" + keyword + "': " + field.help()
           : Character.toUpperCase(field.help().charAt(0)) + field.help().substring(1)
               + (shownDefault.isEmpty() ? "" : " (default " + shownDefault + ")");
       OptionSpec.Builder b = OptionSpec.builder(name).type(type).description(help + ".");
@@ -102,7 +110,8 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--dropout", "head.dropout", null),
       ConfigFlag.of("--max-seq-len", "tokens.max_seq_len", null),
       ConfigFlag.of("--eval-every", "validation.every_steps", "STEPS"),
-      ConfigFlag.of("--patience", "validation.patience", null));
+      ConfigFlag.of("--patience", "validation.patience", null),
+      ConfigFlag.off("--no-baseline", "report.baseline"));
 
   /** Adds {@link #CONFIG_FLAGS} to the command, each made from its config field. */
   static final class ConfigOptions implements IModelTransformer {
@@ -155,6 +164,7 @@ public final class TrainCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "validation (best): accuracy %.4f  macro-F1 %.4f%n", s.validation().accuracy(), s.validation().macroF1());
     System.out.printf(Locale.ROOT, "test:              accuracy %.4f  macro-F1 %.4f%n", s.test().accuracy(), s.test().macroF1());
     System.out.println("run folder: " + run + " (report.md, metrics.json, model/)");
+    if (s.baselineVerdict() != null) System.out.println(s.baselineVerdict());
     return 0;
   }
 

@@ -72,12 +72,45 @@ public final class Evaluation {
       ClassificationMetrics m = ClassificationMetrics.fromProbabilities(
           classifier.probabilities(rows.stream().map(LabeledText::text).toList(), req.batchSize()),
           rows.stream().mapToInt(LabeledText::label).toArray(), classifier.labels());
-      EvaluationReport report = new EvaluationReport(modelDir.toString(), dataName, name, m, Map.of());
+      Map<String, Object> extra = new java.util.LinkedHashMap<>();
+      if (req.csv() == null && req.split().equals("test") && trainedOn(req.run(), dataset)) {
+        baselineTest(req.run()).ifPresent(b -> extra.put(BASELINE_KEY, b));
+      }
+      EvaluationReport report = new EvaluationReport(modelDir.toString(), dataName, name, m, extra);
       report.writeJson(reports.file(json));
       report.writeMarkdown(reports.file(md));
       ChartWriter.confusionHeatmap(reports.file(png), "Confusion matrix: " + name, m.labels(), m.confusion());
       reports.record();
       return new Result(report, reports.file(json), reports.file(md));
+    }
+  }
+
+  /** The report line that shows the baseline's test score beside the model's. */
+  public static final String BASELINE_KEY = "baseline test macro-F1 (TF-IDF + logistic regression, at training time)";
+
+  /**
+   * The test scores of the baseline the run was compared with ({@code baseline} in its metrics.json),
+   * e.g. {@code 0.9838 (accuracy 0.9864, C=10)}; empty when the run has none.
+   */
+  static java.util.Optional<String> baselineTest(Path run) {
+    Path f = new RunLayout(run).metrics();
+    try {
+      JsonNode b = Files.isRegularFile(f) ? JtuneJson.MAPPER.readTree(f.toFile()).path("baseline") : null;
+      if (b == null || !b.path("test").path("macro_f1").isNumber()) return java.util.Optional.empty();
+      double c = b.path("c").asDouble();
+      return java.util.Optional.of(String.format(java.util.Locale.ROOT, "%.4f (accuracy %.4f, C=%s)", b.at("/test/macro_f1").asDouble(),
+          b.at("/test/accuracy").asDouble(), c == Math.rint(c) ? String.valueOf((long) c) : String.valueOf(c)));
+    } catch (IOException e) {
+      return java.util.Optional.empty(); // the comparison is extra; the evaluation itself does not need it
+    }
+  }
+
+  /** Whether {@code dataset} is the folder the run trained on (the baseline's scores are of that data). */
+  private static boolean trainedOn(Path run, Path dataset) {
+    try {
+      return Files.isSameFile(dataset, datasetOfRun(run));
+    } catch (IOException | JtuneException e) {
+      return false;
     }
   }
 

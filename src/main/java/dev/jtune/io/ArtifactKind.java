@@ -12,7 +12,8 @@ public enum ArtifactKind {
   EXPORT_VERSION("export-version", "an exported model version"),
   PREDICTIONS("predictions", "a predictions file"),
   REJECTS("rejects", "a rejected-rows file"),
-  BENCH_REPORT("bench-report", "a benchmark report");
+  BENCH_REPORT("bench-report", "a benchmark report"),
+  BASELINE("baseline", "a baseline report");
 
   private final String id;
   private final String description;

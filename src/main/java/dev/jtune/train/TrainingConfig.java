@@ -38,7 +38,8 @@ public record TrainingConfig(
     @JsonPropertyDescription("learning-rate schedule") Schedule schedule,
     @JsonPropertyDescription("training loop") Loop loop,
     @JsonPropertyDescription("validation, early stopping and best checkpoint") Validation validation,
-    @JsonPropertyDescription("encoder feature cache (only used when the encoder is fully frozen)") Cache cache) {
+    @JsonPropertyDescription("encoder feature cache (only used when the encoder is fully frozen)") Cache cache,
+    @JsonPropertyDescription("what the run's report compares") Report report) {
 
   /** Tokenization settings. */
   public record Tokens(
@@ -183,6 +184,10 @@ public record TrainingConfig(
     }
   }
 
+  /** What the run's report holds besides the fine-tuned model's own scores. */
+  public record Report(
+      @JsonPropertyDescription("fit a TF-IDF + logistic-regression baseline on the same splits (cached per dataset beside the feature cache) and compare it with the fine-tuned model in report.md and metrics.json, with a verdict on validation") boolean baseline) {}
+
   public TrainingConfig {
     require(model != null && !model.isBlank(), "model", model, "must name an encoder SavedModel folder");
     require(data != null && !data.isBlank(), "data", data, "must name a prepared dataset folder");
@@ -196,6 +201,7 @@ public record TrainingConfig(
     java.util.Objects.requireNonNull(loop, "loop");
     java.util.Objects.requireNonNull(validation, "validation");
     java.util.Objects.requireNonNull(cache, "cache");
+    if (report == null) report = new Report(true);
     if (loop.epochs() == 0) {
       // epochs on cached features cost a fraction of a second; epochs through the encoder cost minutes
       int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
@@ -225,7 +231,8 @@ public record TrainingConfig(
         new Schedule(ScheduleKind.LINEAR, -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
-        new Cache("auto", 1024, ""));
+        new Cache("auto", 1024, ""),
+        new Report(true));
   }
 
   /**

@@ -3,6 +3,9 @@ package dev.jtune.train;
 import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.artifact.RunLayout;
 import dev.jtune.JtuneException;
+import dev.jtune.baseline.BaselineCache;
+import dev.jtune.baseline.BaselineComparison;
+import dev.jtune.baseline.BaselineSettings;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
@@ -59,8 +62,14 @@ import org.tensorflow.TensorFlow;
 public final class TrainingRun {
   public static final String MODEL_DIR = RunFolder.MODEL_DIR;
 
-  /** Where the results are, and the headline numbers. */
-  public record Summary(Path runDir, ClassificationMetrics validation, ClassificationMetrics test, double trainSeconds) {}
+  /**
+   * Where the results are, and the headline numbers.
+   *
+   * @param baselineVerdict the line comparing the model with the baseline ({@link BaselineComparison#verdict()}),
+   *     why there is none, or null when {@code report.baseline} is off
+   */
+  public record Summary(Path runDir, ClassificationMetrics validation, ClassificationMetrics test, double trainSeconds,
+      String baselineVerdict) {}
 
   private TrainingRun() {}
 
@@ -113,6 +122,7 @@ public final class TrainingRun {
     // feature files a killed run was still writing (the cache folder Trainer uses)
     TempSiblings.removeStale(config.cache().dir().isEmpty() ? runDir.toAbsolutePath().getParent().resolve(".feature-cache")
         : Path.of(config.cache().dir()));
+    Baseline baseline = config.report().baseline() ? Baseline.of(data, CachedFeatures.dir(config, runDir)) : null;
     EncodedSplit train, val;
     try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), config.tokens().maxSeqLen())) {
       train = encode(tok, data.split("train"));
@@ -137,9 +147,27 @@ public final class TrainingRun {
           classifier.probabilities(testRows.stream().map(LabeledText::text).toList(), config.validation().batchSize()),
           testRows.stream().mapToInt(LabeledText::label).toArray(), classifier.labels());
     }
-    writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9);
+    BaselineComparison comparison = baseline == null || baseline.lookup() == null ? null
+        : new BaselineComparison(baseline.lookup().result(), baseline.lookup().cached(), result.bestValidation(), test);
+    writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9, baseline, comparison);
     folder.finish();
-    return new Summary(runDir, result.bestValidation(), test, trainSeconds);
+    return new Summary(runDir, result.bestValidation(), test, trainSeconds,
+        comparison != null ? comparison.verdict() : baseline != null ? "baseline: " + baseline.skipped() : null);
+  }
+
+  /**
+   * The TF-IDF + logistic-regression baseline of the run's dataset (from the cache when the data and
+   * settings are unchanged), or why there is none: data the baseline cannot fit (e.g. no word in two
+   * training texts) does not stop the run, the report says so instead.
+   */
+  record Baseline(BaselineCache.Lookup lookup, String skipped) {
+    static Baseline of(PreparedDataset data, Path cacheDir) {
+      try {
+        return new Baseline(BaselineCache.resultFor(data, BaselineSettings.defaults(), cacheDir), null);
+      } catch (JtuneException e) {
+        return new Baseline(null, "not computed: " + e.getMessage());
+      }
+    }
   }
 
   /** The finished run named by {@code init_from}, checked to fit this run's encoder, labels and head. */
@@ -208,7 +236,8 @@ public final class TrainingRun {
   }
 
   private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, EncoderSavedModel encoder,
-      Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds) {
+      Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds, Baseline baseline,
+      BaselineComparison comparison) {
     TrainerState st = r.state();
     Map<String, Object> timing = new LinkedHashMap<>();
     timing.put("feature_cache_seconds", r.cacheSeconds());
@@ -224,6 +253,8 @@ public final class TrainingRun {
     metrics.put("trained_parameters", r.trainedParameters());
     metrics.put("validation", r.bestValidation());
     metrics.put("test", test);
+    if (comparison != null) metrics.put("baseline", comparison.summary());
+    else if (baseline != null) metrics.put("baseline", Map.of("skipped", baseline.skipped()));
     metrics.put("timing", timing);
     JtuneJson.write(runDir.resolve("metrics.json"), metrics);
 
@@ -263,6 +294,8 @@ public final class TrainingRun {
         config.validation().metric(), st.stoppedEarly() ? ", stopped early" : ""));
     md.append(String.format(Locale.ROOT, "- time: %.1f s training (feature cache %.1f s), %.1f s in all%n%n",
         trainSeconds, r.cacheSeconds(), totalSeconds));
+    if (comparison != null) md.append(comparison.markdown()).append('\n');
+    else if (baseline != null) md.append("## Baseline comparison\n\nbaseline ").append(baseline.skipped()).append("\n\n");
     md.append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "test", test, Map.of()).toMarkdown());
     md.append('\n').append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "val (best checkpoint)",
         r.bestValidation(), Map.of()).toMarkdown());

@@ -41,7 +41,7 @@ class TrainCommandTest {
         "--resume", "--init-from", "--unfreeze-top", "--unfreeze", "--train-embeddings", "--encoder-dropout", "--epochs",
         "--max-steps", "--batch-size", "--grad-accumulation", "--lr", "--encoder-lr", "--schedule", "--warmup-steps",
         "--warmup-ratio", "--pooling", "--dropout", "--max-seq-len", "--seed", "--eval-every", "--patience", "--set",
-        "--list-options", "--no-progress")), names);
+        "--list-options", "--no-progress", "--no-baseline")), names);
   }
 
   @Test
@@ -75,6 +75,7 @@ class TrainCommandTest {
     assertEquals(Map.of(), parsed().overrides(), "an absent flag leaves its field alone");
     assertEquals(Map.of("freeze.unfreeze_all", true, "freeze.train_embeddings", true),
         parsed("--unfreeze", "all", "--train-embeddings").overrides());
+    assertEquals(Map.of("report.baseline", false), parsed("--no-baseline").overrides(), "a switch that turns its field off");
     JtuneException e = assertThrows(JtuneException.class, () -> parsed("--unfreeze", "top").overrides());
     assertEquals("--unfreeze takes 'all' (use --unfreeze-top K for the top K layers)", e.getMessage());
   }
@@ -91,7 +92,7 @@ class TrainCommandTest {
       assertTrue(description.toLowerCase(java.util.Locale.ROOT).contains(help.toLowerCase(java.util.Locale.ROOT)),
           flag.name() + ": " + description);
       String shown = field.defaultValue().replace("\"", "");
-      if (flag.keyword() == null && !shown.isEmpty()) assertTrue(description.endsWith("(default " + shown + ")."), description);
+      if (flag.keyword() == null && !flag.off() && !shown.isEmpty()) assertTrue(description.endsWith("(default " + shown + ")."), description);
     }
     String schedule = String.join(" ", cli.getCommandSpec().findOption("--schedule").description());
     assertTrue(schedule.contains("cosine = half a cosine"), "a registered schedule shows up in --schedule's help: " + schedule);

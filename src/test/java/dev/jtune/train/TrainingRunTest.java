@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jtune.baseline.BaselineResult;
+import dev.jtune.baseline.BaselineSettings;
+import dev.jtune.baseline.TfidfLogisticRegression;
 import dev.jtune.cli.Main;
+import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.artifact.JtuneJson;
 import dev.jtune.model.ClassifierHead;
@@ -62,6 +66,53 @@ class TrainingRunTest {
   }
 
   @Test
+  void reportComparesTheModelWithTheBaselineAndSaysWhichWins() throws Exception {
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    JsonNode b = metrics.get("baseline");
+    BaselineResult direct = TfidfLogisticRegression.fit(PreparedDataset.load(data), BaselineSettings.defaults());
+    assertEquals(direct.validation().macroF1(), b.at("/validation/macro_f1").asDouble(), "the baseline of the run's data");
+    assertEquals(direct.validation().accuracy(), b.at("/validation/accuracy").asDouble());
+    assertEquals(direct.test().macroF1(), b.at("/test/macro_f1").asDouble());
+    assertEquals(direct.chosenC(), b.get("c").asDouble());
+    assertEquals(2, b.get("candidates").size());
+    assertTrue(b.get("method").asText().startsWith("TF-IDF (word 1-2 grams, min_df 2"), b.get("method").asText());
+    double model = metrics.at("/validation/macro_f1").asDouble(), baseline = direct.validation().macroF1();
+    String verdict = String.format(java.util.Locale.ROOT, "verdict: the fine-tuned model %s the TF-IDF + logistic-regression baseline "
+        + "on validation (macro-F1 %.4f vs %.4f)", model > baseline ? "beats" : "does not beat", model, baseline);
+    assertEquals(verdict, b.get("verdict").asText());
+    assertEquals(model > baseline, b.get("fine_tuned_beats_baseline").asBoolean());
+    String report = Files.readString(run.resolve("report.md"));
+    assertTrue(report.contains("| model | val macro-F1 | val accuracy | test macro-F1 | test accuracy |"), report);
+    assertTrue(report.contains(String.format(java.util.Locale.ROOT, "| fine-tuned (best checkpoint) | %.4f | %.4f | %.4f | %.4f |",
+        model, metrics.at("/validation/accuracy").asDouble(), metrics.at("/test/macro_f1").asDouble(),
+        metrics.at("/test/accuracy").asDouble())), report);
+    assertTrue(report.contains("\n" + verdict + "\n"), report);
+  }
+
+  @Test
+  void aSecondRunReadsTheBaselineFromTheCacheAndNoBaselineLeavesItOut() throws Exception {
+    Path second = dir.resolve("runs").resolve("toy-second");
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true));
+    try {
+      train(second, "--epochs", "1").assertOk();
+    } finally {
+      System.setOut(old);
+    }
+    JsonNode b = JtuneJson.MAPPER.readTree(second.resolve("metrics.json").toFile()).get("baseline");
+    assertTrue(b.get("cached").asBoolean(), "same data, same settings: read from " + dir.resolve("runs/.feature-cache"));
+    List<String> printed = out.toString().lines().toList();
+    assertEquals(b.get("verdict").asText(), printed.get(printed.size() - 1), "train ends with the verdict");
+
+    Path off = dir.resolve("runs").resolve("toy-off");
+    train(off, "--epochs", "1", "--no-baseline").assertOk();
+    assertFalse(JtuneJson.MAPPER.readTree(off.resolve("metrics.json").toFile()).has("baseline"));
+    assertFalse(Files.readString(off.resolve("report.md")).contains("Baseline"));
+    assertFalse(TrainingConfig.read(off.resolve("config.json")).report().baseline());
+  }
+
+  @Test
   void exportedClassifierGivesTheLogitsOfTheTrainedHead() throws Exception {
     // the head's trained values, read back from the best checkpoint, applied to the frozen encoder's
     // features: the mean-pooled outputs of both tiny layers (default head.layers 4, capped at 2)
@@ -114,6 +165,39 @@ class TrainingRunTest {
     assertEquals(30, j.at("/metrics/examples").asInt());
     assertEquals(0, Main.run("evaluate", "--run", run.toString()));
     assertTrue(Files.isRegularFile(run.resolve("evaluation-toy-test.md")));
+  }
+
+  @Test
+  void dataTheBaselineCannotFitIsReportedAndTheRunStillFinishes() throws Exception {
+    // every training word occurs once: TF-IDF with min_df 2 has no feature
+    Path d = Files.createDirectories(dir.resolve("unique-words"));
+    Files.writeString(d.resolve("labels.txt"), "plain\nmarked\n");
+    Files.writeString(d.resolve("train.csv"), "text,label\nw10 w11,plain\nw12 w13,plain\nw7 w14,marked\nw15 w16,marked\n");
+    Files.writeString(d.resolve("val.csv"), "text,label\nw10 w20,plain\nw7 w21,marked\n");
+    Files.writeString(d.resolve("test.csv"), "text,label\nw11 w22,plain\nw7 w23,marked\n");
+    Path out = dir.resolve("runs").resolve("unique-words");
+    CliRun.of("train", "--model", encoder.toString(), "--data", d.toString(), "--out", out.toString(), "--epochs", "1",
+        "--batch-size", "2", "--max-seq-len", "16", "--no-progress").assertOk();
+    String skipped = JtuneJson.MAPPER.readTree(out.resolve("metrics.json").toFile()).at("/baseline/skipped").asText();
+    assertTrue(skipped.startsWith("not computed: " + d.resolve("train.csv") + ": no word or n-gram occurs in 2 or more training texts"),
+        skipped);
+    assertTrue(Files.readString(out.resolve("report.md")).contains("baseline " + skipped), "the report says why");
+  }
+
+  @Test
+  void evaluateShowsTheBaselinesTestScoreBesideTheModelsOnTheRunsTestSplit() throws Exception {
+    CliRun.of("evaluate", "--run", run.toString(), "--data", data.toString(), "--force").assertOk();
+    JsonNode b = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile()).get("baseline");
+    String expected = String.format(java.util.Locale.ROOT, "%.4f (accuracy %.4f, C=%d)", b.at("/test/macro_f1").asDouble(),
+        b.at("/test/accuracy").asDouble(), (long) b.get("c").asDouble());
+    JsonNode extra = JtuneJson.MAPPER.readTree(run.resolve("evaluation-toy-test.json").toFile()).get("extra");
+    assertEquals(expected, extra.get(dev.jtune.eval.Evaluation.BASELINE_KEY).asText());
+    assertTrue(Files.readString(run.resolve("evaluation-toy-test.md")).contains("- " + dev.jtune.eval.Evaluation.BASELINE_KEY + ": " + expected));
+
+    Path csv = Files.writeString(dir.resolve("other.csv"), "text,label\nw7 w9 w10,marked\nw8 w9,plain\n");
+    CliRun.of("evaluate", "--run", run.toString(), "--csv", csv.toString()).assertOk();
+    assertFalse(JtuneJson.MAPPER.readTree(run.resolve("evaluation-other.json").toFile()).get("extra").has(dev.jtune.eval.Evaluation.BASELINE_KEY),
+        "other data: the baseline's scores do not apply");
   }
 
   @Test
