@@ -5,6 +5,7 @@ import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.artifact.RunLayout;
 import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public final class TextClassifier implements AutoCloseable {
    */
   public static TextClassifier of(ClassifierSpec spec, Path assetsDir, Predictor predictor) {
     try {
-      TextTokenizer tokenizer = TextTokenizer.load(assetsDir.resolve(spec.tokenizer()), spec.maxSeqLen(), spec.truncation());
+      TextTokenizer tokenizer = TextTokenizer.load(assetsDir.resolve(spec.tokenizer()), TokenTruncation.of(spec));
       return new TextClassifier(spec, tokenizer, predictor, true);
     } catch (RuntimeException e) {
       predictor.close();

@@ -6,6 +6,7 @@ import dev.jtune.JtuneException;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import dev.jtune.io.AtomicFiles;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
@@ -114,7 +115,9 @@ public final class TrainingRun {
     TempSiblings.removeStale(config.cache().dir().isEmpty() ? runDir.toAbsolutePath().getParent().resolve(".feature-cache")
         : Path.of(config.cache().dir()));
     EncodedSplit train, val;
-    try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), config.tokens().maxSeqLen())) {
+    TrainingConfig.Tokens tokens = config.tokens();
+    TokenTruncation truncation = TokenTruncation.of(tokens.truncation(), tokens.maxSeqLen(), tokens.headTokens());
+    try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), truncation)) {
       train = encode(tok, data.split("train"));
       val = encode(tok, data.split("val"));
     }
@@ -127,7 +130,8 @@ public final class TrainingRun {
     Path out = runDir.resolve(MODEL_DIR);
     folder.refuseUserFilesInModel(); // again: hours may have passed since the start
     ClassifierSpec info = new ClassifierSpec(
-        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen());
+        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen())
+        .withTruncation(truncation.strategy(), truncation.headTokens());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
 
     ClassificationMetrics test;
