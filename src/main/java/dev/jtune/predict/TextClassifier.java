@@ -53,9 +53,10 @@ public final class TextClassifier implements AutoCloseable {
    * same spec and closes it after this classifier) and {@code predictor}, which it owns.
    */
   public static TextClassifier withTokenizer(ClassifierSpec spec, TextTokenizer tokenizer, Predictor predictor) {
-    if (tokenizer.maxSeqLen() != spec.maxSeqLen()) {
+    if (!tokenizer.truncation().equals(TokenTruncation.of(spec))) {
       predictor.close();
-      throw new IllegalArgumentException("a tokenizer of " + tokenizer.maxSeqLen() + " tokens for a classifier of " + spec.maxSeqLen());
+      throw new IllegalArgumentException("a tokenizer that truncates by " + tokenizer.truncation() + " for a classifier that truncates by "
+          + TokenTruncation.of(spec));
     }
     return new TextClassifier(spec, tokenizer, predictor, false);
   }
