@@ -1,5 +1,6 @@
 package dev.jtune.artifact;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.jtune.JtuneException;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,11 +10,15 @@ import java.util.List;
  * classifier SavedModel ({@code runs/<run>/model/assets/}, {@code exports/<name>/<v>/assets.extra/}):
  * the labels (index = class id), how the head pools ({@code pooling} over the top {@code layers}
  * encoder layers), and how texts become tokens ({@code tokenizer} file beside it, {@code
- * max_seq_len}, {@code truncation}). Files written before a field existed read with its default
- * ({@code layers} 1, {@code truncation} head, {@code tokenizer} tokenizer.json).
+ * max_seq_len}, {@code truncation} and, for head+tail, {@code head_tokens}). Files written before a
+ * field existed read with its default ({@code layers} 1, {@code truncation} head, {@code head_tokens}
+ * {@link Truncation#autoHeadTokens}, {@code tokenizer} tokenizer.json).
+ *
+ * @param headTokens the first tokens head+tail keeps; 0 (and absent from the file) with head and tail
  */
 public record ClassifierSpec(
-    Pooling pooling, int layers, int numLabels, List<String> labels, int maxSeqLen, Truncation truncation, String tokenizer) {
+    Pooling pooling, int layers, int numLabels, List<String> labels, int maxSeqLen, Truncation truncation,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int headTokens, String tokenizer) {
   public static final String FILE_NAME = "classifier.json";
   public static final String DEFAULT_TOKENIZER = "tokenizer.json";
 
@@ -27,12 +32,29 @@ public record ClassifierSpec(
     if (labels.size() != numLabels) throw new JtuneException(labels.size() + " labels for " + numLabels + " classes");
     if (maxSeqLen < 2) throw new JtuneException("max_seq_len must be >= 2, got " + maxSeqLen);
     if (truncation == null) truncation = Truncation.HEAD;
+    if (truncation == Truncation.HEAD_TAIL) {
+      if (headTokens == 0) headTokens = Truncation.autoHeadTokens(maxSeqLen);
+      String problem = Truncation.headTokensProblem(maxSeqLen, headTokens);
+      if (problem != null) throw new JtuneException("classifier head_tokens " + headTokens + ": " + problem);
+    } else if (headTokens != 0) {
+      throw new JtuneException("classifier head_tokens " + headTokens + " is only used by truncation head+tail, not "
+          + truncation + "; remove it or set truncation to head+tail");
+    }
     if (tokenizer == null || tokenizer.isBlank()) tokenizer = DEFAULT_TOKENIZER;
   }
 
   /** A spec with the default truncation and tokenizer file. */
   public ClassifierSpec(Pooling pooling, int layers, List<String> labels, int maxSeqLen) {
-    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, DEFAULT_TOKENIZER);
+    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, 0, DEFAULT_TOKENIZER);
+  }
+
+  /**
+   * This spec tokenizing by {@code truncation}; {@code headTokens} is the head length of head+tail
+   * (-1 = {@link Truncation#autoHeadTokens}) and ignored by the other strategies.
+   */
+  public ClassifierSpec withTruncation(Truncation truncation, int headTokens) {
+    int head = truncation != Truncation.HEAD_TAIL ? 0 : headTokens == -1 ? Truncation.autoHeadTokens(maxSeqLen) : headTokens;
+    return new ClassifierSpec(pooling, layers, numLabels, labels, maxSeqLen, truncation, head, tokenizer);
   }
 
   /** Reads a {@code classifier.json} file; a missing or invalid one is one {@link JtuneException} line. */

@@ -109,6 +109,8 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--pooling", "head.pooling", null),
       ConfigFlag.of("--dropout", "head.dropout", null),
       ConfigFlag.of("--max-seq-len", "tokens.max_seq_len", null),
+      ConfigFlag.of("--truncation", "tokens.truncation", null),
+      ConfigFlag.of("--head-tokens", "tokens.head_tokens", "N"),
       ConfigFlag.of("--eval-every", "validation.every_steps", "STEPS"),
       ConfigFlag.of("--patience", "validation.patience", null),
       ConfigFlag.off("--no-baseline", "report.baseline"));

@@ -5,6 +5,7 @@ import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ public record EvaluationSet(String source, List<int[]> tokenIds, int[] labels) {
     if (limit > 0 && rows.size() > limit) rows = rows.subList(0, limit);
     int[] labels = new int[rows.size()];
     List<int[]> ids = new ArrayList<>(rows.size());
-    try (TextTokenizer tok = TextTokenizer.load(tokenizerJson, classifier.maxSeqLen(), classifier.truncation())) {
+    try (TextTokenizer tok = TextTokenizer.load(tokenizerJson, TokenTruncation.of(classifier))) {
       for (int i = 0; i < rows.size(); i++) {
         String name = ds.labels().get(rows.get(i).label());
         int id = runLabels.indexOf(name);

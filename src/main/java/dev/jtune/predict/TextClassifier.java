@@ -5,6 +5,7 @@ import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.artifact.RunLayout;
 import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public final class TextClassifier implements AutoCloseable {
    */
   public static TextClassifier of(ClassifierSpec spec, Path assetsDir, Predictor predictor) {
     try {
-      TextTokenizer tokenizer = TextTokenizer.load(assetsDir.resolve(spec.tokenizer()), spec.maxSeqLen(), spec.truncation());
+      TextTokenizer tokenizer = TextTokenizer.load(assetsDir.resolve(spec.tokenizer()), TokenTruncation.of(spec));
       return new TextClassifier(spec, tokenizer, predictor, true);
     } catch (RuntimeException e) {
       predictor.close();
@@ -52,9 +53,10 @@ public final class TextClassifier implements AutoCloseable {
    * same spec and closes it after this classifier) and {@code predictor}, which it owns.
    */
   public static TextClassifier withTokenizer(ClassifierSpec spec, TextTokenizer tokenizer, Predictor predictor) {
-    if (tokenizer.maxSeqLen() != spec.maxSeqLen()) {
+    if (!tokenizer.truncation().equals(TokenTruncation.of(spec))) {
       predictor.close();
-      throw new IllegalArgumentException("a tokenizer of " + tokenizer.maxSeqLen() + " tokens for a classifier of " + spec.maxSeqLen());
+      throw new IllegalArgumentException("a tokenizer that truncates by " + tokenizer.truncation() + " for a classifier that truncates by "
+          + TokenTruncation.of(spec));
     }
     return new TextClassifier(spec, tokenizer, predictor, false);
   }

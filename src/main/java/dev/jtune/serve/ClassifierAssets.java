@@ -5,6 +5,7 @@ import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.artifact.RunLayout;
 import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.predict.TextClassifier;
 import java.io.IOException;
@@ -68,7 +69,7 @@ public final class ClassifierAssets implements AutoCloseable {
     Path tokenizerFile = extra.resolve(spec.tokenizer());
     TextTokenizer tok;
     try {
-      tok = TextTokenizer.load(tokenizerFile, spec.maxSeqLen(), spec.truncation());
+      tok = TextTokenizer.load(tokenizerFile, TokenTruncation.of(spec));
     } catch (RuntimeException e) {
       throw new JtuneException(tokenizerFile + ": cannot load tokenizer: " + e.getMessage(), e);
     }

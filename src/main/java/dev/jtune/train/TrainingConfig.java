@@ -10,6 +10,7 @@ import dev.jtune.JtuneException;
 import dev.jtune.data.StrictJson;
 import dev.jtune.artifact.JtuneJson;
 import dev.jtune.artifact.Pooling;
+import dev.jtune.artifact.Truncation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,9 +45,28 @@ public record TrainingConfig(
   /** Tokenization settings. */
   public record Tokens(
       @JsonPropertyDescription("longest token sequence fed to the encoder (incl. [CLS]/[SEP]); longer texts are truncated; batches pad only to their longest text") int maxSeqLen,
-      @JsonPropertyDescription("group training batches by token length so each batch pads little") boolean lengthBucketing) {
+      @JsonPropertyDescription("group training batches by token length so each batch pads little") boolean lengthBucketing,
+      @JsonPropertyDescription("which tokens of a text longer than max_seq_len are kept ([CLS] and [SEP] always); saved in classifier.json, so evaluate, export, score and serve cut texts the same way") Truncation truncation,
+      @JsonPropertyDescription("with truncation head+tail: the first tokens kept, the tail gets max_seq_len - 2 - head_tokens (-1 = auto: a quarter of max_seq_len - 2, 128 of 510)") int headTokens) {
     public Tokens {
       require(maxSeqLen >= 3, "tokens.max_seq_len", maxSeqLen, "must be >= 3");
+      require(truncation != null, "tokens.truncation", truncation, "must be " + orList(Truncation.names()));
+      if (truncation == Truncation.HEAD_TAIL) {
+        boolean auto = headTokens == -1;
+        String problem = Truncation.headTokensProblem(maxSeqLen, auto ? Truncation.autoHeadTokens(maxSeqLen) : headTokens);
+        require(problem == null, auto ? "tokens.truncation" : "tokens.head_tokens", auto ? truncation : headTokens,
+            auto ? problem : problem + " (or -1 = auto)");
+      } else {
+        // a head length with head or tail would be ignored: refuse it rather than drop it silently
+        require(headTokens == -1, "tokens.head_tokens", headTokens, "is only used with tokens.truncation head+tail (this run "
+            + "truncates " + truncation + "); remove it or pass --truncation head+tail");
+      }
+    }
+
+    /** The leading tokens head+tail keeps, auto resolved; -1 with head and tail. */
+    public int resolvedHeadTokens() {
+      if (truncation != Truncation.HEAD_TAIL) return -1;
+      return headTokens == -1 ? Truncation.autoHeadTokens(maxSeqLen) : headTokens;
     }
   }
 
@@ -223,7 +243,7 @@ public record TrainingConfig(
         "savedmodels/all-minilm-l6-v2",
         "datasets/spamassassin",
         "",
-        new Tokens(256, true),
+        new Tokens(256, true, Truncation.HEAD, -1),
         new Head(Pooling.MEAN, 0.1, 4),
         new Loss(ClassWeights.NONE, 0.0),
         new Freeze(0, false, false, 0.1),
@@ -341,7 +361,8 @@ public record TrainingConfig(
    */
   private static final Map<Class<?>, Map<String, String>> CHOICES = Map.of(
       Pooling.class, choices(Pooling.values(), Pooling::jsonName, Pooling::help),
-      ScheduleKind.class, choices(ScheduleKind.values(), ScheduleKind::jsonName, ScheduleKind::help));
+      ScheduleKind.class, choices(ScheduleKind.values(), ScheduleKind::jsonName, ScheduleKind::help),
+      Truncation.class, choices(Truncation.values(), Truncation::jsonName, Truncation::help));
 
   private static <E> Map<String, String> choices(E[] values, Function<E, String> name, Function<E, String> help) {
     Map<String, String> out = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import dev.jtune.baseline.BaselineSettings;
 import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import dev.jtune.io.AtomicFiles;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
@@ -124,7 +125,9 @@ public final class TrainingRun {
         : Path.of(config.cache().dir()));
     Baseline baseline = config.report().baseline() ? Baseline.of(data, CachedFeatures.dir(config, runDir)) : null;
     EncodedSplit train, val;
-    try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), config.tokens().maxSeqLen())) {
+    TrainingConfig.Tokens tokens = config.tokens();
+    TokenTruncation truncation = TokenTruncation.of(tokens.truncation(), tokens.maxSeqLen(), tokens.headTokens());
+    try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), truncation)) {
       train = encode(tok, data.split("train"));
       val = encode(tok, data.split("val"));
     }
@@ -137,7 +140,8 @@ public final class TrainingRun {
     Path out = runDir.resolve(MODEL_DIR);
     folder.refuseUserFilesInModel(); // again: hours may have passed since the start
     ClassifierSpec info = new ClassifierSpec(
-        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen());
+        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen())
+        .withTruncation(truncation.strategy(), truncation.headTokens());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
 
     ClassificationMetrics test;

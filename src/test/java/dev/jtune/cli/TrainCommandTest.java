@@ -40,7 +40,7 @@ class TrainCommandTest {
     assertEquals(new TreeSet<>(List.of("-h", "--help", "-V", "--version", "--model", "--data", "--out", "--force", "--config",
         "--resume", "--init-from", "--unfreeze-top", "--unfreeze", "--train-embeddings", "--encoder-dropout", "--epochs",
         "--max-steps", "--batch-size", "--grad-accumulation", "--lr", "--encoder-lr", "--schedule", "--warmup-steps",
-        "--warmup-ratio", "--pooling", "--dropout", "--max-seq-len", "--seed", "--eval-every", "--patience", "--set",
+        "--warmup-ratio", "--pooling", "--dropout", "--max-seq-len", "--truncation", "--head-tokens", "--seed", "--eval-every", "--patience", "--set",
         "--list-options", "--no-progress", "--no-baseline")), names);
   }
 
@@ -49,7 +49,7 @@ class TrainCommandTest {
     TrainCommand c = parsed("--model", "m", "--data", "d", "--init-from", "runs/a", "--unfreeze-top", "2", "--encoder-dropout", "0.2",
         "--epochs", "4", "--max-steps", "90", "--batch-size", "8", "--grad-accumulation", "3", "--seed", "7", "--lr", "0.01",
         "--encoder-lr", "1e-4", "--schedule", "cosine", "--warmup-steps", "5", "--warmup-ratio", "0.1", "--pooling", "cls",
-        "--dropout", "0.3", "--max-seq-len", "64", "--eval-every", "20", "--patience", "2", "--set", "loop.seed=9");
+        "--dropout", "0.3", "--max-seq-len", "64", "--truncation", "head+tail", "--head-tokens", "20", "--eval-every", "20", "--patience", "2", "--set", "loop.seed=9");
     Map<String, Object> expected = new LinkedHashMap<>();
     expected.put("model", "m");
     expected.put("data", "d");
@@ -69,6 +69,8 @@ class TrainCommandTest {
     expected.put("head.pooling", "cls");
     expected.put("head.dropout", 0.3);
     expected.put("tokens.max_seq_len", 64);
+    expected.put("tokens.truncation", "head+tail");
+    expected.put("tokens.head_tokens", 20);
     expected.put("validation.every_steps", 20);
     expected.put("validation.patience", 2);
     assertEquals(expected, c.overrides());

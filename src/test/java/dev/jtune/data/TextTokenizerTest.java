@@ -3,9 +3,11 @@ package dev.jtune.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jtune.artifact.Truncation;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,6 +117,65 @@ class TextTokenizerTest {
       assertArrayEquals(reference(longText, 16), ids);
     }
     assertEquals(128, tokenizer.encode(longText).length);
+  }
+
+  /** Numbers 1..n as words: every token says where in the text it came from. */
+  private static String countTo(int n) {
+    return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(" "));
+  }
+
+  /** [CLS] + {@code content} + [SEP]. */
+  private static int[] framed(int[] content) {
+    int[] out = new int[content.length + 2];
+    out[0] = 101;
+    System.arraycopy(content, 0, out, 1, content.length);
+    out[out.length - 1] = 102;
+    return out;
+  }
+
+  @Test
+  void tailAndHeadTailKeepTheEndsOfTheWholeTextBeyondTheFilesOwnTruncation() {
+    // the file truncates at 128 by itself; both strategies must see the whole text (about 400 tokens)
+    String text = countTo(400);
+    int[] all = reference(text, Integer.MAX_VALUE);
+    int[] content = java.util.Arrays.copyOfRange(all, 1, all.length - 1);
+    assertTrue(content.length > 300, "the text is long: " + content.length);
+    try (TextTokenizer tail = TextTokenizer.load(tokenizerJson, TokenTruncation.of(Truncation.TAIL, 200, -1));
+        TextTokenizer headTail = TextTokenizer.load(tokenizerJson, TokenTruncation.of(Truncation.HEAD_TAIL, 200, 50))) {
+      assertArrayEquals(framed(java.util.Arrays.copyOfRange(content, content.length - 198, content.length)), tail.encode(text));
+      int[] kept = new int[198];
+      System.arraycopy(content, 0, kept, 0, 50);
+      System.arraycopy(content, content.length - 148, kept, 50, 148);
+      assertArrayEquals(framed(kept), headTail.encode(text));
+      String fits = "The State of the Union is strong.";
+      assertArrayEquals(reference(fits, 200), tail.encode(fits), "a text that fits is unchanged");
+      assertArrayEquals(reference(fits, 200), headTail.encode(fits));
+    }
+  }
+
+  @Test
+  void headBySlicingIsWhatTheTokenizersOwnTruncationGives() {
+    String text = countTo(60);
+    try (TextTokenizer whole = TextTokenizer.load(tokenizerJson, TokenTruncation.of(Truncation.TAIL, 512, -1));
+        TextTokenizer head = TextTokenizer.load(tokenizerJson, 20)) {
+      assertArrayEquals(head.encode(text), TokenTruncation.head(20).apply(whole.encode(text)));
+      assertArrayEquals(reference(text, 20), head.encode(text));
+    }
+  }
+
+  @Test
+  void batchesKeepTheSameTokensAsEncode() {
+    List<String> texts = List.of(countTo(90), "peace", countTo(30) + " war and peace " + countTo(45));
+    try (TextTokenizer headTail = TextTokenizer.load(tokenizerJson, TokenTruncation.of(Truncation.HEAD_TAIL, 24, 5))) {
+      TokenBatch batch = headTail.batch(texts);
+      assertEquals(24, batch.seqLen());
+      for (int i = 0; i < texts.size(); i++) {
+        int[] ids = headTail.encode(texts.get(i));
+        int[] row = java.util.Arrays.copyOfRange(batch.inputWordIds(), i * 24, (i + 1) * 24);
+        assertArrayEquals(ids, java.util.Arrays.copyOf(row, ids.length), "row " + i);
+        assertEquals(102, ids[ids.length - 1]);
+      }
+    }
   }
 
   @Test

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.JtuneException;
 import dev.jtune.artifact.ClassifierSpec;
+import dev.jtune.artifact.Truncation;
+import dev.jtune.data.TextTokenizer;
 import dev.jtune.data.TokenBatch;
+import dev.jtune.data.TokenTruncation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +52,23 @@ class TextClassifierTest {
       assertEquals(8, c.spec().maxSeqLen());
       int[] ids = c.encode("w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20");
       assertArrayEquals(new int[] {2, 10, 11, 12, 13, 14, 15, 3}, ids, "[CLS], the first 6 words, [SEP]");
+    }
+  }
+
+  @Test
+  void aSharedTokenizerThatTruncatesOtherwiseIsRefused() {
+    ClassifierSpec spec = ClassifierSpec.readIn(model.resolve("assets")).withTruncation(Truncation.TAIL, -1);
+    Path tokenizer = model.resolve("assets/tokenizer.json");
+    try (TextTokenizer head = TextTokenizer.load(tokenizer, 8);
+        TextTokenizer tail = TextTokenizer.load(tokenizer, TokenTruncation.of(Truncation.TAIL, 8, -1))) {
+      FixedPredictor p = new FixedPredictor(2);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextClassifier.withTokenizer(spec, head, p));
+      assertTrue(e.getMessage().contains("strategy=head") && e.getMessage().contains("strategy=tail"), e.getMessage());
+      assertTrue(p.closed.get());
+      try (TextClassifier c = TextClassifier.withTokenizer(spec, tail, new FixedPredictor(2))) {
+        assertArrayEquals(new int[] {2, 15, 16, 17, 18, 19, 20, 3}, c.encode("w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20"),
+            "[CLS], the last 6 words, [SEP]");
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.JtuneException;
 import dev.jtune.artifact.Pooling;
+import dev.jtune.artifact.Truncation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -212,6 +213,46 @@ class TrainingConfigTest {
     assertEquals("config: training config field head.pooling = CLS: must be cls or mean", refusedOverride("head.pooling", "CLS"),
         "names are exact, as written in classifier.json");
     assertEquals(ScheduleKind.CONSTANT, TrainingConfig.resolve(null, Map.of("schedule.kind", "constant")).schedule().kind());
+  }
+
+  @Test
+  void truncationDefaultsToHeadAndHeadTailResolvesItsAutoHead() {
+    TrainingConfig.Tokens defaults = TrainingConfig.defaults().tokens();
+    assertEquals(Truncation.HEAD, defaults.truncation());
+    assertEquals(-1, defaults.headTokens());
+    assertEquals(-1, defaults.resolvedHeadTokens(), "head has no head length");
+    TrainingConfig auto = TrainingConfig.resolve(null, Map.of("tokens.truncation", "head+tail"));
+    assertEquals(Truncation.HEAD_TAIL, auto.tokens().truncation());
+    assertEquals(64, auto.tokens().resolvedHeadTokens(), "a quarter of 254");
+    TrainingConfig sun = TrainingConfig.resolve(null, Map.of("tokens.truncation", "head+tail", "tokens.max_seq_len", 512));
+    assertEquals(128, sun.tokens().resolvedHeadTokens());
+    TrainingConfig given = TrainingConfig.resolve(null, Map.of("tokens.truncation", "head+tail", "tokens.head_tokens", "200"));
+    assertEquals(200, given.tokens().resolvedHeadTokens());
+    Path f = dir.resolve("config.json");
+    given.write(f);
+    assertEquals(given, TrainingConfig.read(f));
+  }
+
+  @Test
+  void aHeadLengthThatCannotBeOrWouldBeIgnoredIsRefused() {
+    for (String bad : List.of("0", "254", "-2")) {
+      assertEquals("config: training config field tokens.head_tokens = " + bad + ": must be between 1 and 253 (max_seq_len - 3) "
+          + "for max_seq_len 256, so head and tail each keep a token (or -1 = auto)",
+          assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null,
+              Map.of("tokens.truncation", "head+tail", "tokens.head_tokens", bad))).getMessage());
+    }
+    assertEquals("config: training config field tokens.head_tokens = 10: is only used with tokens.truncation head+tail (this run "
+        + "truncates tail); remove it or pass --truncation head+tail",
+        assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null,
+            Map.of("tokens.truncation", "tail", "tokens.head_tokens", 10))).getMessage());
+    assertTrue(refusedOverride("tokens.head_tokens", 10).contains("this run truncates head"));
+    assertEquals("config: training config field tokens.truncation = head+tail: head+tail needs max_seq_len >= 4 (got 3)",
+        assertThrows(JtuneException.class, () -> TrainingConfig.resolve(null,
+            Map.of("tokens.truncation", "head+tail", "tokens.max_seq_len", 3))).getMessage());
+    assertEquals("config: training config field tokens.truncation = middle: must be head, tail or head+tail",
+        refusedOverride("tokens.truncation", "middle"));
+    String help = TrainingConfig.describe().stream().filter(x -> x.key().equals("tokens.truncation")).findFirst().orElseThrow().help();
+    for (Truncation t : Truncation.values()) assertTrue(help.contains(t.jsonName() + " = " + t.help()), help);
   }
 
   @Test
