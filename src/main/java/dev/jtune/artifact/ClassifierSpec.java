@@ -10,15 +10,18 @@ import java.util.List;
  * classifier SavedModel ({@code runs/<run>/model/assets/}, {@code exports/<name>/<v>/assets.extra/}):
  * the labels (index = class id), how the head pools ({@code pooling} over the top {@code layers}
  * encoder layers), and how texts become tokens ({@code tokenizer} file beside it, {@code
- * max_seq_len}, {@code truncation} and, for head+tail, {@code head_tokens}). Files written before a
- * field existed read with its default ({@code layers} 1, {@code truncation} head, {@code head_tokens}
- * {@link Truncation#autoHeadTokens}, {@code tokenizer} tokenizer.json).
+ * max_seq_len}, {@code truncation} and, for head+tail, {@code head_tokens}), and the number of
+ * bigram buckets of a wide-and-deep head's wide part ({@code wide_buckets}, 0 = no wide part; written
+ * only when > 0). Files written before a field existed read with its default ({@code layers} 1,
+ * {@code truncation} head, {@code head_tokens} {@link Truncation#autoHeadTokens}, {@code tokenizer}
+ * tokenizer.json, {@code wide_buckets} 0).
  *
  * @param headTokens the first tokens head+tail keeps; 0 (and absent from the file) with head and tail
  */
 public record ClassifierSpec(
     Pooling pooling, int layers, int numLabels, List<String> labels, int maxSeqLen, Truncation truncation,
-    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int headTokens, String tokenizer) {
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int headTokens, String tokenizer,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int wideBuckets) {
   public static final String FILE_NAME = "classifier.json";
   public static final String DEFAULT_TOKENIZER = "tokenizer.json";
 
@@ -41,11 +44,17 @@ public record ClassifierSpec(
           + truncation + "; remove it or set truncation to head+tail");
     }
     if (tokenizer == null || tokenizer.isBlank()) tokenizer = DEFAULT_TOKENIZER;
+    if (wideBuckets < 0) throw new JtuneException("classifier wide_buckets must be >= 0 (0 = no wide part), got " + wideBuckets);
   }
 
-  /** A spec with the default truncation and tokenizer file. */
+  /** A spec with the default truncation and tokenizer file, without a wide part. */
   public ClassifierSpec(Pooling pooling, int layers, List<String> labels, int maxSeqLen) {
-    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, 0, DEFAULT_TOKENIZER);
+    this(pooling, layers, labels, maxSeqLen, 0);
+  }
+
+  /** A spec with the default truncation and tokenizer file and {@code wideBuckets} bigram buckets (0 = no wide part). */
+  public ClassifierSpec(Pooling pooling, int layers, List<String> labels, int maxSeqLen, int wideBuckets) {
+    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, 0, DEFAULT_TOKENIZER, wideBuckets);
   }
 
   /**
@@ -54,7 +63,12 @@ public record ClassifierSpec(
    */
   public ClassifierSpec withTruncation(Truncation truncation, int headTokens) {
     int head = truncation != Truncation.HEAD_TAIL ? 0 : headTokens == -1 ? Truncation.autoHeadTokens(maxSeqLen) : headTokens;
-    return new ClassifierSpec(pooling, layers, numLabels, labels, maxSeqLen, truncation, head, tokenizer);
+    return new ClassifierSpec(pooling, layers, numLabels, labels, maxSeqLen, truncation, head, tokenizer, wideBuckets);
+  }
+
+  /** True when the head has a wide part ({@code wide_buckets} > 0). */
+  public boolean hasWidePart() {
+    return wideBuckets > 0;
   }
 
   /** Reads a {@code classifier.json} file; a missing or invalid one is one {@link JtuneException} line. */

@@ -21,6 +21,8 @@ public final class ClassifierTensors {
   /** The head's variables, under the names checkpoints and SavedModels give them. */
   public static final String HEAD_KERNEL = "classifier/kernel";
   public static final String HEAD_BIAS = "classifier/bias";
+  /** The wide part's table of a wide-and-deep head ({@code wide_buckets} > 0 in classifier.json). */
+  public static final String HEAD_WIDE = "classifier/wide";
 
   private ClassifierTensors() {}
 }

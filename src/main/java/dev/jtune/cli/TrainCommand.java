@@ -108,6 +108,8 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--warmup-ratio", "schedule.warmup_ratio", null),
       ConfigFlag.of("--pooling", "head.pooling", null),
       ConfigFlag.of("--dropout", "head.dropout", null),
+      ConfigFlag.of("--wide-buckets", "head.wide_buckets", "N"),
+      ConfigFlag.of("--wide-lr", "optimizer.wide_learning_rate", null),
       ConfigFlag.of("--max-seq-len", "tokens.max_seq_len", null),
       ConfigFlag.of("--truncation", "tokens.truncation", null),
       ConfigFlag.of("--head-tokens", "tokens.head_tokens", "N"),

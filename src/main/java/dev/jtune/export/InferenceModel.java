@@ -63,7 +63,7 @@ public final class InferenceModel implements AutoCloseable {
     try (Graph scratch = new Graph()) {
       ClassifierGraph classifier = ClassifierGraph.build(scratch, trained.config(), trained.classifier());
       try (Session s = new Session(scratch)) {
-        classifier.load(s, trained.encoderWeights(), trained.headKernel().values(), trained.headBias().values());
+        classifier.load(s, trained.encoderWeights(), trained.headKernel().values(), trained.headBias().values(), trained.wideValues());
         checkpoint = Files.createTempDirectory("jtune-inference-");
         s.save(checkpoint.resolve("ckpt").toString());
       }

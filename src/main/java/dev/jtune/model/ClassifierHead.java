@@ -19,22 +19,40 @@ import org.tensorflow.types.TInt32;
  * {@code probabilities = softmax(logits)}, plus the pooling that turns the encoder's token vectors
  * into {@code pooled} ({@code cls} or {@code mean}, then the encoder's own dense pooler if it has one).
  * With {@code layers} K > 1, {@code pooled} is the concatenation of the pooled vectors of the top K
- * encoder layers (lowest first, the last layer's last), so the kernel is [K * H, C].
+ * encoder layers (lowest first, the last layer's last), so the kernel is [K * H, C]. A wide-and-deep
+ * head adds the logits of a {@link WideLinear} part over the input's token ids and bigrams.
  */
 public final class ClassifierHead {
   /** The head's variable names ({@link ClassifierTensors#HEAD_KERNEL}, {@link ClassifierTensors#HEAD_BIAS}). */
   public static final String KERNEL = ClassifierTensors.HEAD_KERNEL;
   public static final String BIAS = ClassifierTensors.HEAD_BIAS;
+  /** The wide part's table ({@link WideLinear#TABLE}). */
+  public static final String WIDE = ClassifierTensors.HEAD_WIDE;
   private static final double INIT_STDDEV = 0.02;
 
   private final Variable<TFloat32> kernel;
   private final Variable<TFloat32> bias;
+  private final WideLinear wide; // null without a wide part
   private final Operand<TFloat32> logits;
   private final Operand<TFloat32> probabilities;
 
-  private ClassifierHead(Variable<TFloat32> kernel, Variable<TFloat32> bias, Operand<TFloat32> logits, Operand<TFloat32> probabilities) {
+  /**
+   * The inputs and size of a head's wide part: int32 [B, S] token ids and mask, the encoder's
+   * vocabulary size and the number of bigram buckets (see {@link WideLinear}).
+   */
+  public record WideInputs(Operand<TInt32> wordIds, Operand<TInt32> mask, int vocabSize, int buckets) {
+    public WideInputs {
+      java.util.Objects.requireNonNull(wordIds, "wordIds");
+      java.util.Objects.requireNonNull(mask, "mask");
+      if (vocabSize < 1 || buckets < 1) throw new IllegalArgumentException("vocab size and buckets must be >= 1, got " + vocabSize + ", " + buckets);
+    }
+  }
+
+  private ClassifierHead(Variable<TFloat32> kernel, Variable<TFloat32> bias, WideLinear wide, Operand<TFloat32> logits,
+      Operand<TFloat32> probabilities) {
     this.kernel = kernel;
     this.bias = bias;
+    this.wide = wide;
     this.logits = logits;
     this.probabilities = probabilities;
   }
@@ -77,9 +95,11 @@ public final class ClassifierHead {
 
   /**
    * Adds the head over {@code features} [batch, hidden]. The kernel starts from a truncated normal
-   * drawn in Java from {@code seed}, so the same seed gives the same head on every platform.
+   * drawn in Java from {@code seed}, so the same seed gives the same head on every platform. With
+   * {@code wide} (null = none), the logits are the dense layer's plus those of a {@link WideLinear}
+   * part over those token inputs.
    */
-  public static ClassifierHead build(Ops tf, Operand<TFloat32> features, int hidden, int numLabels, long seed) {
+  public static ClassifierHead build(Ops tf, Operand<TFloat32> features, int hidden, int numLabels, long seed, WideInputs wide) {
     Ops scope = tf.withSubScope(scopeOf(KERNEL));
     float[] init = new float[hidden * numLabels];
     Random r = new Random(seed);
@@ -95,9 +115,16 @@ public final class ClassifierHead {
       kernel = scope.withName(leafOf(KERNEL)).variable(scope.withInitScope().constant(k));
     }
     Variable<TFloat32> bias = scope.withName(leafOf(BIAS)).variable(scope.withInitScope().zeros(scope.withInitScope().constant(new long[] {numLabels}), TFloat32.class));
-    Operand<TFloat32> logits = tf.withName(ClassifierTensors.LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
+    Operand<TFloat32> logits;
+    WideLinear widePart = null;
+    if (wide == null) {
+      logits = tf.withName(ClassifierTensors.LOGITS).nn.biasAdd(tf.linalg.matMul(features, kernel), bias);
+    } else {
+      widePart = WideLinear.build(scope, wide.wordIds(), wide.mask(), wide.vocabSize(), wide.buckets(), numLabels);
+      logits = tf.withName(ClassifierTensors.LOGITS).math.add(tf.nn.biasAdd(tf.linalg.matMul(features, kernel), bias), widePart.logits());
+    }
     Operand<TFloat32> probabilities = tf.withName(ClassifierTensors.PROBABILITIES).nn.softmax(logits);
-    return new ClassifierHead(kernel, bias, logits, probabilities);
+    return new ClassifierHead(kernel, bias, widePart, logits, probabilities);
   }
 
   /** "classifier" of "classifier/kernel": TF-Java scopes take no '/', so the name is built in two parts. */
@@ -115,6 +142,18 @@ public final class ClassifierHead {
 
   public Variable<TFloat32> bias() {
     return bias;
+  }
+
+  /** The wide part's table, when the head has one. */
+  public java.util.Optional<Variable<TFloat32>> wideTable() {
+    return java.util.Optional.ofNullable(wide).map(WideLinear::table);
+  }
+
+  /** The head's variables: kernel, bias, then the wide table if any. */
+  public List<Variable<TFloat32>> variables() {
+    List<Variable<TFloat32>> out = new ArrayList<>(List.of(kernel, bias));
+    wideTable().ifPresent(out::add);
+    return out;
   }
 
   public Operand<TFloat32> logits() {

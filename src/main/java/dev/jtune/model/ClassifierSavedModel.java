@@ -32,17 +32,28 @@ import org.tensorflow.types.TFloat32;
  * {@code classifier.json}. {@link #write} makes one, {@link #read} takes the values back out.
  */
 public final class ClassifierSavedModel {
+  private static final java.util.Set<String> HEAD_VARIABLES =
+      java.util.Set.of(ClassifierTensors.HEAD_KERNEL, ClassifierTensors.HEAD_BIAS, ClassifierTensors.HEAD_WIDE);
   private ClassifierSavedModel() {}
 
-  /** Exports to {@code dir} (built next to it, then renamed into place of the previous one). */
+  /** Exports a classifier without a wide part to {@code dir} (built next to it, then renamed into place of the previous one). */
   public static void write(Path dir, BertConfig config, EncoderWeights encoder, float[] kernel, float[] bias,
+      ClassifierSpec info, Path tokenizerJson) {
+    write(dir, config, encoder, kernel, bias, null, info, tokenizerJson);
+  }
+
+  /**
+   * Exports to {@code dir} (built next to it, then renamed into place of the previous one); {@code
+   * wide} is the wide part's table, null exactly when {@code info} has no wide part.
+   */
+  public static void write(Path dir, BertConfig config, EncoderWeights encoder, float[] kernel, float[] bias, float[] wide,
       ClassifierSpec info, Path tokenizerJson) {
     try {
       AtomicFolder.replaceOwned(dir, tmp -> {
         try (Graph g = new Graph()) {
           ClassifierGraph classifier = ClassifierGraph.build(g, config, info);
           try (Session s = new Session(g)) {
-            classifier.load(s, encoder, kernel, bias);
+            classifier.load(s, encoder, kernel, bias, wide);
             SavedModelBundle.exporter(tmp.toString()).withSession(s).withSignature(classifier.servingSignature()).export();
           }
         }
@@ -90,6 +101,7 @@ public final class ClassifierSavedModel {
       config.parameters().stream().map(EncoderParameter::name).forEach(names::add);
       names.add(ClassifierTensors.HEAD_KERNEL);
       names.add(ClassifierTensors.HEAD_BIAS);
+      if (head.hasWidePart()) names.add(ClassifierTensors.HEAD_WIDE);
       for (String n : names) {
         if (!isVariable(bundle, n)) {
           throw new JtuneException(model + ": the SavedModel has no variable '" + n + "'; it is not a jtune classifier of this bert_config.json");
@@ -109,7 +121,7 @@ public final class ClassifierSavedModel {
           w = new EncoderWeights.Weight(w.shape(), v);
           masks++;
         }
-        (n.equals(ClassifierTensors.HEAD_KERNEL) || n.equals(ClassifierTensors.HEAD_BIAS) ? headWeights : encoder).put(n, w);
+        (HEAD_VARIABLES.contains(n) ? headWeights : encoder).put(n, w);
       }
     } catch (org.tensorflow.exceptions.TensorFlowException e) {
       throw new JtuneException(model + ": cannot load the SavedModel: " + e.getMessage().lines().findFirst().orElse(""), e);
@@ -128,7 +140,12 @@ public final class ClassifierSavedModel {
           + " do not match " + head.layers() + " pooled layer(s) of hidden " + config.hiddenSize() + " and "
           + head.numLabels() + " labels");
     }
-    return new TrainedClassifier(config, head, enc, kernel, bias, masks);
+    EncoderWeights.Weight wide = headWeights.get(ClassifierTensors.HEAD_WIDE);
+    if (wide != null && !wide.shape().equals(Shape.of(WideLinear.rows(config.vocabSize(), head.wideBuckets()), head.numLabels()))) {
+      throw new JtuneException(model + ": classifier/wide " + wide.shape() + " does not match a vocabulary of " + config.vocabSize()
+          + " plus wide_buckets " + head.wideBuckets() + " rows and " + head.numLabels() + " labels");
+    }
+    return new TrainedClassifier(config, head, enc, kernel, bias, wide, masks);
   }
 
   private static boolean isVariable(SavedModelBundle b, String name) {

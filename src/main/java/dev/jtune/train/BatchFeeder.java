@@ -32,6 +32,21 @@ public interface BatchFeeder {
     };
   }
 
+  /**
+   * Token ids and mask only, padded to the batch's longest row: what a wide-and-deep head's wide
+   * part reads on cached features, where the encoder is not in the graph.
+   */
+  static BatchFeeder wordIdsAndMask(Placeholder<TInt32> wordIds, Placeholder<TInt32> mask, List<int[]> tokenIds) {
+    return (feeds, rows) -> {
+      List<int[]> batch = new ArrayList<>(rows.length);
+      for (int i : rows) batch.add(tokenIds.get(i));
+      TokenBatch b = TokenBatch.of(batch);
+      Shape shape = Shape.of(b.size(), b.seqLen());
+      feeds.feed(wordIds, TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false)));
+      feeds.feed(mask, TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false)));
+    };
+  }
+
   /** The rows' pooled features [rows, hidden] from the feature cache, into {@code features}. */
   static BatchFeeder features(Placeholder<TFloat32> features, FeatureCache cache) {
     return (feeds, rows) -> feeds.feed(features,

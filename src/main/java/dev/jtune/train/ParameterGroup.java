@@ -9,8 +9,9 @@ import org.tensorflow.types.TFloat32;
  * Variables that train together: one learning-rate schedule and one weight-decay rule. {@link AdamW}
  * gives each group its own learning-rate input and the training loop feeds it {@code
  * schedule().rate(step)} every step, so what differs between groups is data here, never a name
- * compared in code. A fine-tuning run has two ({@link #fineTuning}): the head, then the encoder
- * variables that train (empty while the encoder is frozen).
+ * compared in code. A fine-tuning run has three ({@link #fineTuning}): the head, the encoder
+ * variables that train (empty while the encoder is frozen), and the table of a wide-and-deep head's
+ * wide part (empty without one).
  *
  * @param name names the group's learning-rate input in the graph ({@code adamw/lr_<name>})
  * @param variables the variables, in the order their gradients and optimizer slots are built
@@ -50,19 +51,24 @@ public record ParameterGroup(String name, List<Variable<TFloat32>> variables, Le
 
   /**
    * The groups of a fine-tuning run: the head at {@code optimizer.learning_rate} first (its rate is the
-   * one runs report), then the trained encoder variables at {@code optimizer.encoder_learning_rate};
-   * both follow {@code schedule.kind} with the same warmup and decay to {@code min_learning_rate_ratio}
-   * of their own peak.
+   * one runs report), then the trained encoder variables at {@code optimizer.encoder_learning_rate},
+   * then the wide part's table at {@code optimizer.wide_learning_rate} with its own decay {@code
+   * optimizer.wide_weight_decay} (a sparse linear model wants a larger rate than the dense head); all
+   * follow {@code schedule.kind} with the same warmup and decay to {@code min_learning_rate_ratio} of
+   * their own peak.
    */
   public static List<ParameterGroup> fineTuning(TrainingConfig config, List<Variable<TFloat32>> head,
-      List<Variable<TFloat32>> encoder, long totalSteps) {
+      List<Variable<TFloat32>> encoder, List<Variable<TFloat32>> wide, long totalSteps) {
     TrainingConfig.Schedule s = config.schedule();
     long warmup = Math.min(totalSteps, LearningRateSchedule.warmupSteps(s.warmupSteps(), s.warmupRatio(), totalSteps));
-    double headLr = config.optimizer().learningRate(), encoderLr = config.optimizer().encoderLearningRate();
+    double headLr = config.optimizer().learningRate(), encoderLr = config.optimizer().encoderLearningRate(),
+        wideLr = config.optimizer().wideLearningRate();
     WeightDecay decay = WeightDecay.exceptBiasesAndLayerNorm(config.optimizer().weightDecay());
     return List.of(
         new ParameterGroup("head", head, s.kind().create(headLr, headLr * s.minLearningRateRatio(), warmup, totalSteps), decay),
         new ParameterGroup("encoder", encoder,
-            s.kind().create(encoderLr, encoderLr * s.minLearningRateRatio(), warmup, totalSteps), decay));
+            s.kind().create(encoderLr, encoderLr * s.minLearningRateRatio(), warmup, totalSteps), decay),
+        new ParameterGroup("wide", wide, s.kind().create(wideLr, wideLr * s.minLearningRateRatio(), warmup, totalSteps),
+            new WeightDecay(config.optimizer().wideWeightDecay(), name -> true)));
   }
 }

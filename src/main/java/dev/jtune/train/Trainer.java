@@ -36,12 +36,16 @@ public final class Trainer {
   private final List<TrainingListener> extraListeners = new ArrayList<>();
   private Map<String, CheckpointStore.Tensor> initialHead = Map.of();
 
-  /** What training produced: the trained values at the best validation, and how it went. */
+  /**
+   * What training produced: the trained values at the best validation (the wide part's table, null
+   * without one), and how it went.
+   */
   public record Result(
       TrainerState state,
       EncoderWeights encoderWeights,
       float[] kernel,
       float[] bias,
+      float[] wide,
       ClassificationMetrics bestValidation,
       double cacheSeconds,
       List<Double> epochSeconds,
@@ -65,11 +69,16 @@ public final class Trainer {
     return this;
   }
 
-  /** Starts the head from these trained values instead of a random init (a fresh run only; resume reads them from the checkpoint). */
-  public Trainer startHeadFrom(EncoderWeights.Weight kernel, EncoderWeights.Weight bias) {
-    this.initialHead = Map.of(
-        ClassifierHead.KERNEL, new CheckpointStore.Tensor(kernel.shape().asArray(), kernel.values()),
-        ClassifierHead.BIAS, new CheckpointStore.Tensor(bias.shape().asArray(), bias.values()));
+  /**
+   * Starts the head from these trained values instead of a random init (a fresh run only; resume
+   * reads them from the checkpoint); {@code wide} is the wide part's table, null when there is none.
+   */
+  public Trainer startHeadFrom(EncoderWeights.Weight kernel, EncoderWeights.Weight bias, EncoderWeights.Weight wide) {
+    Map<String, CheckpointStore.Tensor> head = new java.util.LinkedHashMap<>();
+    head.put(ClassifierHead.KERNEL, new CheckpointStore.Tensor(kernel.shape().asArray(), kernel.values()));
+    head.put(ClassifierHead.BIAS, new CheckpointStore.Tensor(bias.shape().asArray(), bias.values()));
+    if (wide != null) head.put(ClassifierHead.WIDE, new CheckpointStore.Tensor(wide.shape().asArray(), wide.values()));
+    this.initialHead = Map.copyOf(head);
     return this;
   }
 
@@ -102,7 +111,8 @@ public final class Trainer {
         ClassificationMetrics best = validator.validate();
         Map<String, CheckpointStore.Tensor> values = g.read(session, g.trained());
         return new Result(state, g.encoderWeights(session, pretrained), values.get(ClassifierHead.KERNEL).values(),
-            values.get(ClassifierHead.BIAS).values(), best, cached ? features.seconds() : 0, loop.epochSeconds(),
+            values.get(ClassifierHead.BIAS).values(),
+            values.containsKey(ClassifierHead.WIDE) ? values.get(ClassifierHead.WIDE).values() : null, best, cached ? features.seconds() : 0, loop.epochSeconds(),
             g.trainedParameters(), cached);
       }
     }

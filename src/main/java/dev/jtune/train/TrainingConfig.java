@@ -74,9 +74,11 @@ public record TrainingConfig(
   public record Head(
       @JsonPropertyDescription("how token vectors become one vector (an encoder with a dense pooler applies it after)") Pooling pooling,
       @JsonPropertyDescription("dropout rate on the pooled vector during training (0 = off)") double dropout,
-      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only); an encoder with fewer layers uses all of them") int layers) {
+      @JsonPropertyDescription("concatenate the pooled vectors of the top N encoder layers (1 = last layer only); an encoder with fewer layers uses all of them") int layers,
+      @JsonPropertyDescription("wide-and-deep head: add a linear model over the input's token ids and this many hashed token-bigram buckets, trained jointly (0 = off; e.g. 262144)") int wideBuckets) {
     public Head {
       require(layers >= 1, "head.layers", layers, "must be >= 1");
+      require(wideBuckets >= 0, "head.wide_buckets", wideBuckets, "must be >= 0 (0 = no wide part)");
       require(pooling != null, "head.pooling", pooling, "must be " + orList(Pooling.names()));
       require(dropout >= 0 && dropout < 1, "head.dropout", dropout, "must be in [0, 1)");
     }
@@ -134,7 +136,9 @@ public record TrainingConfig(
       @JsonPropertyDescription("Adam first-moment decay (beta1)") double beta1,
       @JsonPropertyDescription("Adam second-moment decay (beta2)") double beta2,
       @JsonPropertyDescription("Adam epsilon") double epsilon,
-      @JsonPropertyDescription("clip gradients to this global L2 norm (0 = no clipping)") double maxGradNorm) {
+      @JsonPropertyDescription("clip gradients to this global L2 norm (0 = no clipping)") double maxGradNorm,
+      @JsonPropertyDescription("peak learning rate of the wide part's table (head.wide_buckets > 0)") double wideLearningRate,
+      @JsonPropertyDescription("decoupled weight decay of the wide part's table") double wideWeightDecay) {
     public Optimizer {
       require(learningRate > 0 && Double.isFinite(learningRate), "optimizer.learning_rate", learningRate, "must be a finite number > 0");
       require(encoderLearningRate > 0 && Double.isFinite(encoderLearningRate), "optimizer.encoder_learning_rate", encoderLearningRate,
@@ -144,6 +148,10 @@ public record TrainingConfig(
       require(beta2 >= 0 && beta2 < 1, "optimizer.beta2", beta2, "must be in [0, 1)");
       require(epsilon > 0 && Double.isFinite(epsilon), "optimizer.epsilon", epsilon, "must be a finite number > 0");
       require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "optimizer.max_grad_norm", maxGradNorm, "must be a finite number >= 0");
+      require(wideLearningRate > 0 && Double.isFinite(wideLearningRate), "optimizer.wide_learning_rate", wideLearningRate,
+          "must be a finite number > 0");
+      require(wideWeightDecay >= 0 && Double.isFinite(wideWeightDecay), "optimizer.wide_weight_decay", wideWeightDecay,
+          "must be a finite number >= 0");
     }
   }
 
@@ -244,10 +252,10 @@ public record TrainingConfig(
         "datasets/spamassassin",
         "",
         new Tokens(256, true, Truncation.HEAD, -1),
-        new Head(Pooling.MEAN, 0.1, 4),
+        new Head(Pooling.MEAN, 0.1, 4, 0),
         new Loss(ClassWeights.NONE, 0.0),
         new Freeze(0, false, false, 0.1),
-        new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0),
+        new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 1e-2, 0.0),
         new Schedule(ScheduleKind.LINEAR, -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),

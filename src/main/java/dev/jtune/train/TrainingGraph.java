@@ -23,6 +23,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -31,12 +32,15 @@ import org.tensorflow.types.TInt64;
  * graph at all), dropout on the pooled vector, the classifier head, the loss terms, {@link AdamW}
  * over the parameter groups, and ops to read and write every checkpointed variable (trained
  * variables and optimizer slots). Dropout is stateless: its masks depend only on the fed seed, so a
- * resumed run draws them again exactly.
+ * resumed run draws them again exactly. A wide-and-deep head ({@code head.wide_buckets} > 0) reads
+ * the token ids and mask too: the encoder's inputs, or on cached features two inputs of their own.
  */
 final class TrainingGraph {
   private final TrainingConfig config;
   private final BertEncoder encoder; // null on cached features
   private final Placeholder<TFloat32> features; // null when the encoder runs
+  private final Placeholder<TInt32> wideWordIds; // on cached features with a wide part only, else null
+  private final Placeholder<TInt32> wideMask;
   private final PlaceholderWithDefault<TFloat32> dropoutRate;
   private final PlaceholderWithDefault<TInt64> dropoutSeed;
   private final ClassifierHead head;
@@ -61,23 +65,36 @@ final class TrainingGraph {
     int layers = config.head().layersOf(encoderConfig.numHiddenLayers());
     int h = layers * encoderConfig.hiddenSize();
     Operand<TFloat32> pooled;
+    int wideBuckets = config.head().wideBuckets();
+    ClassifierHead.WideInputs wide = null;
     if (cachedFeatures) {
       encoder = null;
       features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h)));
       pooled = features;
+      if (wideBuckets > 0) {
+        wideWordIds = tf.withName(BertEncoder.INPUT_WORD_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+        wideMask = tf.withName(BertEncoder.INPUT_MASK).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+        wide = new ClassifierHead.WideInputs(wideWordIds, wideMask, encoderConfig.vocabSize(), wideBuckets);
+      } else {
+        wideWordIds = null;
+        wideMask = null;
+      }
     } else {
+      wideWordIds = null;
+      wideMask = null;
       // dropout only in the blocks that train, so frozen ones compute what the feature cache would hold
       int firstTrained = config.freeze().firstTrainedDepth(encoderConfig.numHiddenLayers());
       encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()).withDropoutFromDepth(firstTrained));
       features = null;
       pooled = ClassifierHead.pooled(encoder, config.head().pooling(), layers);
+      if (wideBuckets > 0) wide = new ClassifierHead.WideInputs(encoder.inputWordIds(), encoder.inputMask(), encoderConfig.vocabSize(), wideBuckets);
     }
     dropoutRate = tf.withName("head_dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
     dropoutSeed = tf.withName("head_dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
     Operand<TFloat32> uniform = tf.random.statelessRandomUniform(tf.shape(pooled), dropoutSeed, TFloat32.class);
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(uniform, dropoutRate), TFloat32.class);
     Operand<TFloat32> dropped = tf.math.div(tf.math.mul(pooled, keep), tf.math.sub(tf.constant(1f), dropoutRate));
-    head = ClassifierHead.build(tf, dropped, h, numLabels, config.loop().seed());
+    head = ClassifierHead.build(tf, dropped, h, numLabels, config.loop().seed(), wide);
 
     // one term is the loss itself (named "loss"); several are summed, each in its own scope
     for (Loss term : lossTerms) losses.add(term.build(lossTerms.size() == 1 ? tf : tf.withSubScope("loss_" + losses.size()), head.logits()));
@@ -89,7 +106,8 @@ final class TrainingGraph {
         if (trains(v.parameter(), config.freeze(), encoderConfig.numHiddenLayers())) encoderTrained.add(v.variable());
       }
     }
-    groups = ParameterGroup.fineTuning(config, List.of(head.kernel(), head.bias()), encoderTrained, totalSteps);
+    groups = ParameterGroup.fineTuning(config, List.of(head.kernel(), head.bias()), encoderTrained, head.wideTable().stream().toList(),
+        totalSteps);
     groups.forEach(g -> trained.addAll(g.variables()));
     TrainingConfig.Optimizer o = config.optimizer();
     optimizer = new AdamW(graph, tf, loss, groups,
@@ -119,9 +137,19 @@ final class TrainingGraph {
     return encoder == null ? pretrained : encoder.readWeights(session);
   }
 
-  /** Feeds the model inputs of a split's rows: its cached features when given, else its token ids. */
+  /**
+   * Feeds the model inputs of a split's rows: its cached features when given (and its token ids and
+   * mask for a wide part), else its token ids.
+   */
   BatchFeeder feeder(EncodedSplit split, FeatureCache cached) {
-    return features != null ? BatchFeeder.features(features, cached) : BatchFeeder.tokens(encoder, split.tokenIds());
+    if (features == null) return BatchFeeder.tokens(encoder, split.tokenIds());
+    BatchFeeder cachedFeatures = BatchFeeder.features(features, cached);
+    if (wideWordIds == null) return cachedFeatures;
+    BatchFeeder tokens = BatchFeeder.wordIdsAndMask(wideWordIds, wideMask, split.tokenIds());
+    return (feeds, rows) -> {
+      cachedFeatures.feed(feeds, rows);
+      tokens.feed(feeds, rows);
+    };
   }
 
   /** Feeds every loss term's inputs for these train rows. */

@@ -133,16 +133,17 @@ public final class TrainingRun {
     }
     Trainer trainer = new Trainer(config, bert, source == null ? pretrained.weights() : source.encoderWeights(), data.labels(),
         runDir, progress);
-    if (source != null) trainer.startHeadFrom(source.headKernel(), source.headBias());
+    if (source != null) trainer.startHeadFrom(source.headKernel(), source.headBias(), source.headWide());
     Trainer.Result result = trainer.train(train, val, resume);
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
     Path out = runDir.resolve(MODEL_DIR);
     folder.refuseUserFilesInModel(); // again: hours may have passed since the start
-    ClassifierSpec info = new ClassifierSpec(
-        config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(), config.tokens().maxSeqLen())
+    ClassifierSpec info = new ClassifierSpec(config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(),
+        config.tokens().maxSeqLen(), config.head().wideBuckets())
         .withTruncation(truncation.strategy(), truncation.headTokens());
-    ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), info, encoder.tokenizerJson());
+    ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), result.wide(), info,
+        encoder.tokenizerJson());
 
     ClassificationMetrics test;
     List<LabeledText> testRows = data.split("test");
@@ -199,6 +200,10 @@ public final class TrainingRun {
     if (head.layers() != layers) {
       throw new JtuneException("init_from " + dir + ": its head reads the top " + head.layers() + " layer(s), this run "
           + layers + "; pass --set head.layers=" + head.layers());
+    }
+    if (head.wideBuckets() != config.head().wideBuckets()) {
+      throw new JtuneException("init_from " + dir + ": its head has wide_buckets " + head.wideBuckets() + ", this run "
+          + config.head().wideBuckets() + "; pass --wide-buckets " + head.wideBuckets());
     }
     return source;
   }

@@ -40,8 +40,8 @@ class TrainCommandTest {
     assertEquals(new TreeSet<>(List.of("-h", "--help", "-V", "--version", "--model", "--data", "--out", "--force", "--config",
         "--resume", "--init-from", "--unfreeze-top", "--unfreeze", "--train-embeddings", "--encoder-dropout", "--epochs",
         "--max-steps", "--batch-size", "--grad-accumulation", "--lr", "--encoder-lr", "--schedule", "--warmup-steps",
-        "--warmup-ratio", "--pooling", "--dropout", "--max-seq-len", "--truncation", "--head-tokens", "--seed", "--eval-every", "--patience", "--set",
-        "--list-options", "--no-progress", "--no-baseline")), names);
+        "--warmup-ratio", "--pooling", "--dropout", "--wide-buckets", "--wide-lr", "--max-seq-len", "--truncation", "--head-tokens",
+        "--seed", "--eval-every", "--patience", "--set", "--list-options", "--no-progress", "--no-baseline")), names);
   }
 
   @Test

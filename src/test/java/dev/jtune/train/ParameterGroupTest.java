@@ -18,14 +18,18 @@ import org.tensorflow.types.TFloat32;
 
 class ParameterGroupTest {
   @Test
-  void aFineTuningRunHasTheHeadThenTheEncoderEachOnItsOwnPeak() {
+  void aFineTuningRunHasTheHeadThenTheEncoderThenTheWidePartEachOnItsOwnPeak() {
     TrainingConfig c = TrainingConfig.resolve(null, Map.of("optimizer.learning_rate", 2e-3, "optimizer.encoder_learning_rate", 4e-5,
+        "optimizer.wide_learning_rate", 3e-2, "optimizer.wide_weight_decay", 0.05,
         "schedule.kind", "cosine", "schedule.warmup_ratio", 0.1, "schedule.min_learning_rate_ratio", 0.5));
-    List<ParameterGroup> groups = ParameterGroup.fineTuning(c, List.of(), List.of(), 200);
-    assertEquals(List.of("head", "encoder"), groups.stream().map(ParameterGroup::name).toList());
+    List<ParameterGroup> groups = ParameterGroup.fineTuning(c, List.of(), List.of(), List.of(), 200);
+    assertEquals(List.of("head", "encoder", "wide"), groups.stream().map(ParameterGroup::name).toList());
     assertEquals(new CosineSchedule(2e-3, 2e-3 * 0.5, 20, 200), groups.get(0).schedule());
     assertEquals(new CosineSchedule(4e-5, 4e-5 * 0.5, 20, 200), groups.get(1).schedule());
+    assertEquals(new CosineSchedule(3e-2, 3e-2 * 0.5, 20, 200), groups.get(2).schedule());
     assertEquals(0.01, groups.get(0).weightDecay().rate());
+    assertEquals(0.05, groups.get(2).weightDecay().rate());
+    assertTrue(groups.get(2).weightDecay().appliesTo().test("classifier/wide"));
   }
 
   @Test

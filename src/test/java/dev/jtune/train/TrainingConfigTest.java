@@ -135,7 +135,7 @@ class TrainingConfigTest {
     assertTrue(refusedOverride("head.dropout", Double.NaN).contains("head.dropout: expected a finite number"));
     assertTrue(refusedFile("{\"loss\": {\"class_weights\": [1, 1e400]}}").contains("loss.class_weights"));
     JtuneException e = assertThrows(JtuneException.class,
-        () -> new TrainingConfig.Optimizer(Double.POSITIVE_INFINITY, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0));
+        () -> new TrainingConfig.Optimizer(Double.POSITIVE_INFINITY, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 1e-2, 0.0));
     assertTrue(e.getMessage().contains("optimizer.learning_rate"), e.getMessage());
   }
 
@@ -173,7 +173,7 @@ class TrainingConfigTest {
         .contains("loss.class_weights: expected \"none\", \"balanced\" or a list of numbers (one per label)"));
     assertTrue(refusedOverride("loop", "3").contains("loop is a group of settings; set one of its fields, e.g. loop.epochs"));
     // a record built in code is checked too: a missing string is a clear error, not a NullPointerException
-    assertThrows(JtuneException.class, () -> new TrainingConfig.Head(null, 0.1, 1));
+    assertThrows(JtuneException.class, () -> new TrainingConfig.Head(null, 0.1, 1, 0));
   }
 
   @Test
