@@ -6,6 +6,7 @@ import dev.jtune.data.TinyWordPieceTokenizer;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.BertEncoder;
 import dev.jtune.model.ClassifierSavedModel;
+import dev.jtune.model.WideLinear;
 import dev.jtune.model.EncoderWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,18 +35,32 @@ final class TinyRunFixture {
 
   /** A run whose head reads the pooled vectors of the top {@code layers} encoder layers, as the trainer builds it. */
   static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, int layers, long seed) throws IOException {
+    return create(runDir, encoderPooler, pooling, layers, seed, 0);
+  }
+
+  /**
+   * A run as above whose head is wide-and-deep when {@code wideBuckets} > 0: its wide table holds
+   * random values of the size of the dense logits, so a wrong bigram hash or weighting shows.
+   */
+  static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, int layers, long seed, int wideBuckets)
+      throws IOException {
     BertConfig config = BertConfig.tiny(encoderPooler);
     int features = layers * config.hiddenSize();
     Random r = new Random(seed);
     float[] kernel = new float[features * LABELS.size()];
     for (int i = 0; i < kernel.length; i++) kernel[i] = (float) (r.nextGaussian() * 0.5);
     float[] bias = {0.1f, -0.2f, 0.05f};
+    float[] wide = null;
+    if (wideBuckets > 0) {
+      wide = new float[(int) WideLinear.rows(config.vocabSize(), wideBuckets) * LABELS.size()];
+      for (int i = 0; i < wide.length; i++) wide[i] = (float) (r.nextGaussian() * 0.5);
+    }
     Files.createDirectories(runDir);
     Path tokenizer = Files.createTempFile("tiny-tokenizer", ".json");
     try {
       Files.writeString(tokenizer, tinyTokenizerJson(config.vocabSize()));
-      ClassifierSavedModel.write(runDir.resolve("model"), config, randomEncoder(config, seed), kernel, bias,
-          new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN), tokenizer);
+      ClassifierSavedModel.write(runDir.resolve("model"), config, randomEncoder(config, seed), kernel, bias, wide,
+          new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN, wideBuckets), tokenizer);
     } finally {
       Files.delete(tokenizer);
     }

@@ -19,6 +19,8 @@ public enum OpKind {
   SQUARED_DIFFERENCE,
   MAXIMUM,
   MINIMUM,
+  /** floor modulo (the result has the sign of the divisor), int32; TF FloorMod. */
+  FLOOR_MOD,
   POW,
   SQUARE,
   RSQRT,

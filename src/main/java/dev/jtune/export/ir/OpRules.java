@@ -16,6 +16,7 @@ final class OpRules {
       Map.entry("Add", OpKind.ADD), Map.entry("AddV2", OpKind.ADD), Map.entry("Sub", OpKind.SUB),
       Map.entry("Mul", OpKind.MUL), Map.entry("RealDiv", OpKind.DIV), Map.entry("SquaredDifference", OpKind.SQUARED_DIFFERENCE),
       Map.entry("Maximum", OpKind.MAXIMUM), Map.entry("Minimum", OpKind.MINIMUM), Map.entry("Pow", OpKind.POW),
+      Map.entry("FloorMod", OpKind.FLOOR_MOD),
       Map.entry("Rsqrt", OpKind.RSQRT), Map.entry("Square", OpKind.SQUARE), Map.entry("Sqrt", OpKind.SQRT), Map.entry("Tanh", OpKind.TANH),
       Map.entry("Exp", OpKind.EXP), Map.entry("Neg", OpKind.NEG), Map.entry("Relu", OpKind.RELU),
       Map.entry("Sigmoid", OpKind.SIGMOID), Map.entry("Erf", OpKind.ERF), Map.entry("Softmax", OpKind.SOFTMAX),
@@ -251,7 +252,7 @@ final class OpRules {
   }
 
   static String supportedOps() {
-    return "MatMul, BatchMatMul, BiasAdd, Add, Sub, Mul, RealDiv, SquaredDifference, Maximum, Minimum, Pow, Div (float), Square, Rsqrt, Sqrt, "
+    return "MatMul, BatchMatMul, BiasAdd, Add, Sub, Mul, RealDiv, SquaredDifference, Maximum, Minimum, Pow, FloorMod, Div (float), Square, Rsqrt, Sqrt, "
         + "Tanh, Exp, Neg, Relu, Sigmoid, Erf, Softmax, Reshape, Transpose, Mean, Sum, Cast, ExpandDims, Squeeze, "
         + "StridedSlice, Slice, Shape, Pack, ConcatV2, GatherV2, Fill, FusedBatchNormV3 (training-mode statistics)";
   }

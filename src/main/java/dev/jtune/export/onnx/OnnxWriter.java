@@ -87,6 +87,7 @@ public final class OnnxWriter {
       case POW -> node("Pow", ins(n), y);
       case MAXIMUM -> node("Max", ins(n), y);
       case MINIMUM -> node("Min", ins(n), y);
+      case FLOOR_MOD -> node("Mod", ins(n), y, intAttr("fmod", 0)); // fmod 0: the sign of the divisor, as TF FloorMod
       case SQUARED_DIFFERENCE -> {
         String d = temp(y, "diff");
         node("Sub", ins(n), d);

@@ -26,6 +26,7 @@ import org.tensorflow.lite.schema.ConcatenationOptionsT;
 import org.tensorflow.lite.schema.DequantizeOptionsT;
 import org.tensorflow.lite.schema.DivOptionsT;
 import org.tensorflow.lite.schema.ExpandDimsOptionsT;
+import org.tensorflow.lite.schema.FloorModOptionsT;
 import org.tensorflow.lite.schema.FullyConnectedOptionsT;
 import org.tensorflow.lite.schema.GatherOptionsT;
 import org.tensorflow.lite.schema.GeluOptionsT;
@@ -64,6 +65,8 @@ import org.tensorflow.lite.schema.TransposeOptionsT;
 public final class TfliteWriter {
   /** Float constants smaller than this stay float32 in every variant (biases, LayerNorm scales). */
   static final int MIN_COMPRESSED_ELEMENTS = 1024;
+  /** Gathered tables with rows this narrow are float16 in the int8 variant: w + 4 bytes per int8 row >= 2w. */
+  static final int MAX_FLOAT16_ROW = 4;
 
   private final InferenceIr ir;
   private final TflitePrecision precision;
@@ -152,6 +155,7 @@ public final class TfliteWriter {
       case SQUARED_DIFFERENCE -> op(n, BuiltinOperator.SQUARED_DIFFERENCE, ins(n), BuiltinOptions.SquaredDifferenceOptions, new SquaredDifferenceOptionsT());
       case MAXIMUM -> op(n, BuiltinOperator.MAXIMUM, ins(n), BuiltinOptions.MaximumMinimumOptions, new MaximumMinimumOptionsT());
       case MINIMUM -> op(n, BuiltinOperator.MINIMUM, ins(n), BuiltinOptions.MaximumMinimumOptions, new MaximumMinimumOptionsT());
+      case FLOOR_MOD -> op(n, BuiltinOperator.FLOOR_MOD, ins(n), BuiltinOptions.FloorModOptions, new FloorModOptionsT());
       case POW -> op(n, BuiltinOperator.POW, ins(n), BuiltinOptions.PowOptions, new PowOptionsT());
       case SQUARE -> op(n, BuiltinOperator.SQUARE, ins(n), BuiltinOptions.NONE, null);
       case RSQRT -> op(n, BuiltinOperator.RSQRT, ins(n), BuiltinOptions.NONE, null);
@@ -234,7 +238,9 @@ public final class TfliteWriter {
    * An embedding lookup on a compressed table gathers the compressed rows and dequantizes only
    * those, instead of dequantizing the whole table on every call: float16 rows go through
    * DEQUANTIZE; int8 rows (one scale per row) are dequantized with a unit scale and multiplied by
-   * their gathered row scale.
+   * their gathered row scale. Rows of at most {@link #MAX_FLOAT16_ROW} values (a wide-and-deep
+   * head's table has one value per class) stay float16 in the int8 variant too: one byte per value
+   * plus a 4-byte row scale is no smaller than two bytes per value there, and less exact.
    */
   private void compressedGather(IrNode n) {
     ConstantTensor table = ir.constant(n.input(0));
@@ -245,7 +251,7 @@ public final class TfliteWriter {
     int[] rowsShape = toInts(out.shape(), out.name());
     GatherOptionsT g = new GatherOptionsT();
     g.setAxis(0);
-    if (precision == TflitePrecision.FLOAT16) {
+    if (precision == TflitePrecision.FLOAT16 || shape[1] <= MAX_FLOAT16_ROW) {
       int t = tensor(n.input(0) + "/fp16", shape, TensorType.FLOAT16, halfBytes(v), null);
       int rows = tensor(out.name() + "/fp16_rows", rowsShape, TensorType.FLOAT16, null, null);
       operator(BuiltinOperator.GATHER, new int[] {t, ids}, new int[] {rows}, BuiltinOptions.GatherOptions, g);
