@@ -1,9 +1,11 @@
 package dev.jtune.model;
 
 import dev.jtune.artifact.ClassifierTensors;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -56,13 +58,13 @@ public final class WideLinear {
     Operand<TInt32> second = tf.stridedSlice(wordIds, Indices.all(), Indices.sliceFrom(1));
     Operand<TInt32> pair = tf.math.add(tf.math.mul(tf.math.floorMod(first, base), base), tf.math.floorMod(second, base));
     Operand<TInt32> bigramRows = tf.math.add(tf.constant(vocabSize), tf.math.floorMod(pair, tf.constant(buckets)));
-    Operand<TInt32> rows = tf.concat(java.util.List.of(wordIds, bigramRows), tf.constant(1)); // [B, 2S-1]
+    Operand<TInt32> rows = tf.concat(List.of(wordIds, bigramRows), tf.constant(1)); // [B, 2S-1]
     Operand<TInt32> pairMask = tf.math.mul(tf.stridedSlice(mask, Indices.all(), Indices.sliceTo(-1)),
         tf.stridedSlice(mask, Indices.all(), Indices.sliceFrom(1)));
-    Operand<TFloat32> weight = tf.dtypes.cast(tf.concat(java.util.List.of(mask, pairMask), tf.constant(1)), TFloat32.class);
+    Operand<TFloat32> weight = tf.dtypes.cast(tf.concat(List.of(mask, pairMask), tf.constant(1)), TFloat32.class);
     Operand<TFloat32> gathered = tf.gather(table, rows, tf.constant(0)); // [B, 2S-1, C]
     Operand<TFloat32> bag = tf.reduceSum(tf.math.mul(gathered, tf.expandDims(weight, tf.constant(-1))), tf.constant(1)); // [B, C]
-    Operand<TFloat32> count = tf.reduceSum(weight, tf.constant(1), org.tensorflow.op.core.ReduceSum.keepDims(true)); // [B, 1]
+    Operand<TFloat32> count = tf.reduceSum(weight, tf.constant(1), ReduceSum.keepDims(true)); // [B, 1]
     Operand<TFloat32> logits = tf.math.div(bag, tf.math.sqrt(tf.math.maximum(count, tf.constant(1f))));
     return new WideLinear(table, logits);
   }

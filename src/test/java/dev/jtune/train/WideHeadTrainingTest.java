@@ -160,6 +160,13 @@ class WideHeadTrainingTest {
         assertEquals(expected, logits[i * LABELS + c], 1e-4, "logit " + i + "," + c);
       }
     }
+
+    // --init-from carries the wide table, so it needs the same buckets
+    Path next = dir.resolve("runs").resolve("next");
+    dev.jtune.io.CliRun.of("train", "--model", encoder.toString(), "--data", data.toString(), "--out", next.toString(),
+        "--init-from", run.toString(), "--max-seq-len", "32", "--no-progress")
+        .assertRefused("init_from " + run + ": its head has wide_buckets 64, this run 0; pass --wide-buckets 64");
+    assertFalse(Files.exists(next), "refused before the run folder exists");
   }
 
   @Test
