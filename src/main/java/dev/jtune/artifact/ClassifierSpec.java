@@ -49,12 +49,7 @@ public record ClassifierSpec(
 
   /** A spec with the default truncation and tokenizer file, without a wide part. */
   public ClassifierSpec(Pooling pooling, int layers, List<String> labels, int maxSeqLen) {
-    this(pooling, layers, labels, maxSeqLen, 0);
-  }
-
-  /** A spec with the default truncation and tokenizer file and {@code wideBuckets} bigram buckets (0 = no wide part). */
-  public ClassifierSpec(Pooling pooling, int layers, List<String> labels, int maxSeqLen, int wideBuckets) {
-    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, 0, DEFAULT_TOKENIZER, wideBuckets);
+    this(pooling, layers, labels.size(), labels, maxSeqLen, Truncation.HEAD, 0, DEFAULT_TOKENIZER, 0);
   }
 
   /**
@@ -64,6 +59,11 @@ public record ClassifierSpec(
   public ClassifierSpec withTruncation(Truncation truncation, int headTokens) {
     int head = truncation != Truncation.HEAD_TAIL ? 0 : headTokens == -1 ? Truncation.autoHeadTokens(maxSeqLen) : headTokens;
     return new ClassifierSpec(pooling, layers, numLabels, labels, maxSeqLen, truncation, head, tokenizer, wideBuckets);
+  }
+
+  /** This spec with a wide part of {@code wideBuckets} bigram buckets (0 = none). */
+  public ClassifierSpec withWideBuckets(int wideBuckets) {
+    return new ClassifierSpec(pooling, layers, numLabels, labels, maxSeqLen, truncation, headTokens, tokenizer, wideBuckets);
   }
 
   /** True when the head has a wide part ({@code wide_buckets} > 0). */

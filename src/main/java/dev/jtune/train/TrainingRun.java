@@ -140,7 +140,7 @@ public final class TrainingRun {
     Path out = runDir.resolve(MODEL_DIR);
     folder.refuseUserFilesInModel(); // again: hours may have passed since the start
     ClassifierSpec info = new ClassifierSpec(config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(),
-        config.tokens().maxSeqLen(), config.head().wideBuckets())
+        config.tokens().maxSeqLen()).withWideBuckets(config.head().wideBuckets())
         .withTruncation(truncation.strategy(), truncation.headTokens());
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), result.wide(), info,
         encoder.tokenizerJson());

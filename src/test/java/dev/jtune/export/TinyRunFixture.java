@@ -60,7 +60,7 @@ final class TinyRunFixture {
     try {
       Files.writeString(tokenizer, tinyTokenizerJson(config.vocabSize()));
       ClassifierSavedModel.write(runDir.resolve("model"), config, randomEncoder(config, seed), kernel, bias, wide,
-          new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN, wideBuckets), tokenizer);
+          new ClassifierSpec(Pooling.parse(pooling), layers, LABELS, MAX_SEQ_LEN).withWideBuckets(wideBuckets), tokenizer);
     } finally {
       Files.delete(tokenizer);
     }

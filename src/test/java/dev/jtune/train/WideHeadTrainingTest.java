@@ -176,7 +176,7 @@ class WideHeadTrainingTest {
     plain.write(f);
     assertFalse(Files.readString(f).contains("wide_buckets"), "files of classifiers without a wide part stay as they were");
     assertEquals(plain, ClassifierSpec.read(f));
-    ClassifierSpec wide = new ClassifierSpec(dev.jtune.artifact.Pooling.MEAN, 1, List.of("a", "b"), 16, 8);
+    ClassifierSpec wide = new ClassifierSpec(dev.jtune.artifact.Pooling.MEAN, 1, List.of("a", "b"), 16).withWideBuckets(8);
     wide.write(f);
     assertEquals(wide, ClassifierSpec.read(f));
     assertThrows(IllegalArgumentException.class, () -> new TrainedClassifier(TinyEncoder.CONFIG, wide, TrainerTest.PRETRAINED,
