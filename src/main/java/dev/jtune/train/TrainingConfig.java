@@ -255,7 +255,7 @@ public record TrainingConfig(
         new Head(Pooling.MEAN, 0.1, 4, 0),
         new Loss(ClassWeights.NONE, 0.0),
         new Freeze(0, false, false, 0.1),
-        new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 1e-2, 0.0),
+        new Optimizer(1e-3, 3e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 1e-3, 0.0),
         new Schedule(ScheduleKind.LINEAR, -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
