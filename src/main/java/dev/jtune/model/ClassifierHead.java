@@ -149,13 +149,6 @@ public final class ClassifierHead {
     return java.util.Optional.ofNullable(wide).map(WideLinear::table);
   }
 
-  /** The head's variables: kernel, bias, then the wide table if any. */
-  public List<Variable<TFloat32>> variables() {
-    List<Variable<TFloat32>> out = new ArrayList<>(List.of(kernel, bias));
-    wideTable().ifPresent(out::add);
-    return out;
-  }
-
   public Operand<TFloat32> logits() {
     return logits;
   }

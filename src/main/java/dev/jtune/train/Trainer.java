@@ -78,7 +78,7 @@ public final class Trainer {
     head.put(ClassifierHead.KERNEL, new CheckpointStore.Tensor(kernel.shape().asArray(), kernel.values()));
     head.put(ClassifierHead.BIAS, new CheckpointStore.Tensor(bias.shape().asArray(), bias.values()));
     if (wide != null) head.put(ClassifierHead.WIDE, new CheckpointStore.Tensor(wide.shape().asArray(), wide.values()));
-    this.initialHead = Map.copyOf(head);
+    this.initialHead = java.util.Collections.unmodifiableMap(head);
     return this;
   }
 
@@ -112,7 +112,8 @@ public final class Trainer {
         Map<String, CheckpointStore.Tensor> values = g.read(session, g.trained());
         return new Result(state, g.encoderWeights(session, pretrained), values.get(ClassifierHead.KERNEL).values(),
             values.get(ClassifierHead.BIAS).values(),
-            values.containsKey(ClassifierHead.WIDE) ? values.get(ClassifierHead.WIDE).values() : null, best, cached ? features.seconds() : 0, loop.epochSeconds(),
+            values.containsKey(ClassifierHead.WIDE) ? values.get(ClassifierHead.WIDE).values() : null, best,
+            cached ? features.seconds() : 0, loop.epochSeconds(),
             g.trainedParameters(), cached);
       }
     }

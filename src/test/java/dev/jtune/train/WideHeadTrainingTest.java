@@ -167,6 +167,11 @@ class WideHeadTrainingTest {
         "--init-from", run.toString(), "--max-seq-len", "32", "--no-progress")
         .assertRefused("init_from " + run + ": its head has wide_buckets 64, this run 0; pass --wide-buckets 64");
     assertFalse(Files.exists(next), "refused before the run folder exists");
+    // with them, the next run starts from the wide table (rates so small that one epoch leaves it as it was)
+    dev.jtune.io.CliRun.of("train", "--model", encoder.toString(), "--data", data.toString(), "--out", next.toString(),
+        "--init-from", run.toString(), "--max-seq-len", "32", "--wide-buckets", String.valueOf(BUCKETS), "--epochs", "1",
+        "--lr", "1e-9", "--wide-lr", "1e-9", "--no-baseline", "--no-progress").assertOk();
+    assertArrayEquals(read.headWide().values(), ClassifierSavedModel.read(next.resolve("model")).headWide().values(), 1e-6f);
   }
 
   @Test
