@@ -184,6 +184,11 @@ class WideHeadTrainingTest {
     ClassifierSpec wide = new ClassifierSpec(dev.jtune.artifact.Pooling.MEAN, 1, List.of("a", "b"), 16).withWideBuckets(8);
     wide.write(f);
     assertEquals(wide, ClassifierSpec.read(f));
+    ClassifierSpec both = plain.withTruncation(dev.jtune.artifact.Truncation.HEAD_TAIL, 5).withWideBuckets(8);
+    both.write(f);
+    assertEquals(both, ClassifierSpec.read(f));
+    assertEquals(5, both.headTokens(), "the wide part keeps the truncation");
+    assertEquals(8, both.withTruncation(dev.jtune.artifact.Truncation.TAIL, -1).wideBuckets(), "and the truncation the wide part");
     assertThrows(IllegalArgumentException.class, () -> new TrainedClassifier(TinyEncoder.CONFIG, wide, TrainerTest.PRETRAINED,
         new EncoderWeights.Weight(Shape.of(32, 2), new float[64]), new EncoderWeights.Weight(Shape.of(2), new float[2]), 0),
         "a wide classifier needs its table");
