@@ -12,6 +12,9 @@ MODEL ?= all-minilm-l6-v2
 DATA  ?= spamassassin
 RUN   ?= runs/$(MODEL)-$(DATA)
 ARGS  ?=
+# The recipe make train uses (chosen on validation, docs/quality.md): the frozen encoder's cached
+# features plus a wide part over token ids and hashed bigrams. RECIPE= gives the plain frozen head.
+RECIPE ?= --wide-buckets 262144
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
@@ -21,7 +24,7 @@ help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
 	@echo "make savedmodels  import the pretrained encoders into savedmodels/"
 	@echo "make bench        all benchmarks as JSON in bench/: encoder (vs ONNX Runtime), training, export, serving"
-	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) ARGS=...)"
+	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) RECIPE=\"$(RECIPE)\" ARGS=...)"
 	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
 	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
 	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
@@ -146,7 +149,7 @@ train: $(TRAIN_EVAL)
 
 $(RUN)/metrics.json: | datasets/$(DATA)/prepare-report.json savedmodels/$(MODEL)/saved_model.pb $(JAR)
 	$(JTUNE) train --model savedmodels/$(MODEL) --data datasets/$(DATA) --out $(RUN) \
-	  $(if $(wildcard $(RUN)/config.json),--resume) $(ARGS)
+	  $(if $(wildcard $(RUN)/config.json),--resume,$(RECIPE)) $(ARGS)
 
 evaluate: $(TRAIN_EVAL)
 	@echo "evaluation: $(RUN)/evaluation-$(DATA)-test.md"
