@@ -1,22 +1,14 @@
 package dev.jtune.baseline;
 
 import dev.jtune.artifact.JtuneJson;
-import dev.jtune.data.DatasetPreparer;
 import dev.jtune.data.PreparedDataset;
-import dev.jtune.data.Split;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * The baseline's result per dataset, kept as {@code baseline-<key>.json} in a cache folder (the one
@@ -36,7 +28,12 @@ public final class BaselineCache {
 
   /** The baseline of {@code data} under {@code settings}: read from {@code dir}, or fitted and written there. */
   public static Lookup resultFor(PreparedDataset data, BaselineSettings settings, Path dir) {
-    Path file = dir.resolve("baseline-" + key(data.dir(), settings) + ".json");
+    return resultFor(data, PreparedDataset.sha256(data.dir()), settings, dir);
+  }
+
+  /** As {@link #resultFor(PreparedDataset, BaselineSettings, Path)}, for a caller that has the data's {@link PreparedDataset#sha256} already. */
+  public static Lookup resultFor(PreparedDataset data, String dataSha256, BaselineSettings settings, Path dir) {
+    Path file = dir.resolve("baseline-" + key(dataSha256, settings) + ".json");
     if (Files.isRegularFile(file)) {
       try {
         return new Lookup(JtuneJson.MAPPER.readValue(file.toFile(), BaselineResult.class), true, file);
@@ -49,22 +46,12 @@ public final class BaselineCache {
     return new Lookup(result, false, file);
   }
 
-  /** SHA-256 over the dataset's files (labels, then train, val, test) and the settings. */
-  public static String key(Path datasetDir, BaselineSettings settings) {
-    List<String> files = new ArrayList<>(List.of(DatasetPreparer.LABELS_FILE));
-    for (Split s : Split.values()) files.add(s.fileName());
+  /** SHA-256 over the dataset's digest ({@link PreparedDataset#sha256}), the cache format and the settings. */
+  static String key(String dataSha256, BaselineSettings settings) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (String f : files) {
-        md.update((f + "\n").getBytes(StandardCharsets.UTF_8));
-        try (InputStream in = new DigestInputStream(Files.newInputStream(datasetDir.resolve(f)), md)) {
-          in.transferTo(OutputStream.nullOutputStream());
-        }
-      }
-      md.update((FORMAT + "\n" + settings.describe()).getBytes(StandardCharsets.UTF_8));
+      md.update((dataSha256 + "\n" + FORMAT + "\n" + settings.describe()).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + datasetDir + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -3,14 +3,20 @@ package dev.jtune.data;
 import dev.jtune.JtuneException;
 import dev.jtune.data.source.DelimitedSource;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -41,6 +47,28 @@ public final class PreparedDataset {
 
   public Path dir() {
     return dir;
+  }
+
+  /**
+   * SHA-256 over the dataset folder's {@code labels.txt} and its train, val and test files, in that
+   * order: what a run's provenance records and what keys results computed from the data.
+   */
+  public static String sha256(Path dir) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      List<String> files = new ArrayList<>(List.of(DatasetPreparer.LABELS_FILE));
+      for (Split s : Split.values()) files.add(s.fileName());
+      for (String f : files) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(dir.resolve(f)), md)) {
+          in.transferTo(OutputStream.nullOutputStream());
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Label names; the index of a label is its class id. */

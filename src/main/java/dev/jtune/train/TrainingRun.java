@@ -24,17 +24,12 @@ import dev.jtune.model.PretrainedEncoder;
 import dev.jtune.model.TrainedClassifier;
 import dev.jtune.predict.TextClassifier;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -117,13 +112,13 @@ public final class TrainingRun {
     checkSplits(data, dataDir);
     config.requireFitsLabels(data.labels());
     TrainedClassifier source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
-    String dataHash = datasetHash(dataDir); // of the files as loaded, before the long part starts
+    String dataHash = PreparedDataset.sha256(dataDir); // of the files as loaded, before the long part starts
 
     folder.open(config); // the first write into the run folder: every check above has passed
     // feature files a killed run was still writing (the cache folder Trainer uses)
     TempSiblings.removeStale(config.cache().dir().isEmpty() ? runDir.toAbsolutePath().getParent().resolve(".feature-cache")
         : Path.of(config.cache().dir()));
-    Baseline baseline = config.report().baseline() ? Baseline.of(data, CachedFeatures.dir(config, runDir)) : null;
+    Baseline baseline = config.report().baseline() ? Baseline.of(data, dataHash, CachedFeatures.dir(config, runDir)) : null;
     EncodedSplit train, val;
     TrainingConfig.Tokens tokens = config.tokens();
     TokenTruncation truncation = TokenTruncation.of(tokens.truncation(), tokens.maxSeqLen(), tokens.headTokens());
@@ -166,9 +161,9 @@ public final class TrainingRun {
    * training texts) does not stop the run, the report says so instead.
    */
   record Baseline(BaselineCache.Lookup lookup, String skipped) {
-    static Baseline of(PreparedDataset data, Path cacheDir) {
+    static Baseline of(PreparedDataset data, String dataHash, Path cacheDir) {
       try {
-        return new Baseline(BaselineCache.resultFor(data, BaselineSettings.defaults(), cacheDir), null);
+        return new Baseline(BaselineCache.resultFor(data, dataHash, BaselineSettings.defaults(), cacheDir), null);
       } catch (JtuneException e) {
         return new Baseline(null, "not computed: " + e.getMessage());
       }
@@ -327,20 +322,4 @@ public final class TrainingRun {
     AtomicFiles.writeString(file, w.toString());
   }
 
-  /** SHA-256 over labels.txt and the three split files, in that order. */
-  static String datasetHash(Path dir) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (String f : List.of("labels.txt", "train.csv", "val.csv", "test.csv")) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(dir.resolve(f)), md)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
