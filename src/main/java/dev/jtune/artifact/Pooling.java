@@ -2,8 +2,6 @@ package dev.jtune.artifact;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import dev.jtune.JtuneException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -13,7 +11,7 @@ import java.util.Locale;
  * new kind is a constant here plus its case there (the switch over this enum is exhaustive, so a
  * missing case does not compile).
  */
-public enum Pooling {
+public enum Pooling implements NamedChoice {
   /** The first token's vector ([CLS]). */
   CLS("cls", "first token ([CLS])"),
   /** The mask-weighted mean of the real tokens' vectors. */
@@ -28,24 +26,25 @@ public enum Pooling {
   }
 
   @JsonValue
+  @Override
   public String jsonName() {
     return jsonName;
   }
 
+  @Override
   public String help() {
     return help;
   }
 
   /** Every name, in declaration order, for help texts and errors. */
   public static List<String> names() {
-    return Arrays.stream(values()).map(Pooling::jsonName).toList();
+    return NamedChoice.names(Pooling.class);
   }
 
   /** The pooling called {@code name} (case-insensitive); an unknown name is a one-line error listing the known ones. */
   @JsonCreator
   public static Pooling parse(String name) {
-    for (Pooling p : values()) if (p.jsonName.equals(name == null ? null : name.strip().toLowerCase(Locale.ROOT))) return p;
-    throw new JtuneException("pooling must be one of " + names() + ", got '" + name + "'");
+    return NamedChoice.parse(Pooling.class, "pooling", name == null ? null : name.strip().toLowerCase(Locale.ROOT));
   }
 
   @Override

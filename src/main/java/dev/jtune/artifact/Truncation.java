@@ -2,8 +2,6 @@ package dev.jtune.artifact;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import dev.jtune.JtuneException;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -12,7 +10,7 @@ import java.util.List;
  * tokenize by the classifier's own value. Every strategy keeps [CLS] first and [SEP] last; a text
  * that fits is never changed.
  */
-public enum Truncation {
+public enum Truncation implements NamedChoice {
   /** The first tokens ([CLS] + the first max_seq_len - 2 + [SEP]). */
   HEAD("head", "keep the first max_seq_len - 2 tokens of a longer text"),
   /** The last tokens ([CLS] + the last max_seq_len - 2 + [SEP]). */
@@ -32,22 +30,23 @@ public enum Truncation {
   }
 
   @JsonValue
+  @Override
   public String jsonName() {
     return jsonName;
   }
 
+  @Override
   public String help() {
     return help;
   }
 
   public static List<String> names() {
-    return Arrays.stream(values()).map(Truncation::jsonName).toList();
+    return NamedChoice.names(Truncation.class);
   }
 
   @JsonCreator
   public static Truncation parse(String name) {
-    for (Truncation t : values()) if (t.jsonName.equals(name)) return t;
-    throw new JtuneException("truncation must be one of " + names() + ", got '" + name + "'");
+    return NamedChoice.parse(Truncation.class, "truncation", name);
   }
 
   /** The smallest {@code max_seq_len} head+tail works with: [CLS], one head token, one tail token, [SEP]. */

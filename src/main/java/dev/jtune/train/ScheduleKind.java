@@ -2,8 +2,7 @@ package dev.jtune.train;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import dev.jtune.JtuneException;
-import java.util.Arrays;
+import dev.jtune.artifact.NamedChoice;
 import java.util.List;
 
 /**
@@ -12,7 +11,7 @@ import java.util.List;
  * the config check, {@code --list-options}, the CLI's {@code --schedule} help and the docs' field
  * table all read this list.
  */
-public enum ScheduleKind {
+public enum ScheduleKind implements NamedChoice {
   CONSTANT("constant", "the peak rate from the end of the warmup on", (peak, min, warmup, total) -> new ConstantSchedule(peak, warmup)),
   LINEAR("linear", "a straight line down to min_learning_rate_ratio * peak at the last step", LinearDecaySchedule::new),
   COSINE("cosine", "half a cosine down to min_learning_rate_ratio * peak at the last step", CosineSchedule::new);
@@ -34,11 +33,13 @@ public enum ScheduleKind {
   }
 
   @JsonValue
+  @Override
   public String jsonName() {
     return jsonName;
   }
 
   /** What the schedule does after the warmup. */
+  @Override
   public String help() {
     return help;
   }
@@ -50,14 +51,13 @@ public enum ScheduleKind {
 
   /** Every name, in declaration order. */
   public static List<String> names() {
-    return Arrays.stream(values()).map(ScheduleKind::jsonName).toList();
+    return NamedChoice.names(ScheduleKind.class);
   }
 
   /** The schedule called exactly {@code name}; an unknown name is a one-line error listing the known ones. */
   @JsonCreator
   public static ScheduleKind parse(String name) {
-    for (ScheduleKind k : values()) if (k.jsonName.equals(name)) return k;
-    throw new JtuneException("schedule.kind must be one of " + names() + ", got '" + name + "'");
+    return NamedChoice.parse(ScheduleKind.class, "schedule.kind", name);
   }
 
   @Override

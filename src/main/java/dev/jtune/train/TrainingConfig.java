@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
 import dev.jtune.data.StrictJson;
 import dev.jtune.artifact.JtuneJson;
+import dev.jtune.artifact.NamedChoice;
 import dev.jtune.artifact.Pooling;
 import dev.jtune.artifact.Truncation;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Everything that defines a fine-tuning run, grouped by concern. Each field carries its help text
@@ -368,13 +368,13 @@ public record TrainingConfig(
    * docs take it from here.
    */
   private static final Map<Class<?>, Map<String, String>> CHOICES = Map.of(
-      Pooling.class, choices(Pooling.values(), Pooling::jsonName, Pooling::help),
-      ScheduleKind.class, choices(ScheduleKind.values(), ScheduleKind::jsonName, ScheduleKind::help),
-      Truncation.class, choices(Truncation.values(), Truncation::jsonName, Truncation::help));
+      Pooling.class, choices(Pooling.values()),
+      ScheduleKind.class, choices(ScheduleKind.values()),
+      Truncation.class, choices(Truncation.values()));
 
-  private static <E> Map<String, String> choices(E[] values, Function<E, String> name, Function<E, String> help) {
+  private static Map<String, String> choices(NamedChoice[] values) {
     Map<String, String> out = new LinkedHashMap<>();
-    for (E v : values) out.put(name.apply(v), help.apply(v));
+    for (NamedChoice v : values) out.put(v.jsonName(), v.help());
     return out;
   }
 
