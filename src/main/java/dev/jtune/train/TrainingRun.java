@@ -196,7 +196,9 @@ public final class TrainingRun {
       throw new JtuneException("init_from " + dir + ": its head reads the top " + head.layers() + " layer(s), this run "
           + layers + "; pass --set head.layers=" + head.layers());
     }
-    if (head.wideBuckets() != config.head().wideBuckets()) {
+    // a run without a wide part may gain one (its table starts at zero, so the start is the source's classifier);
+    // a trained wide table is never dropped or re-hashed
+    if (head.wideBuckets() != config.head().wideBuckets() && head.wideBuckets() != 0) {
       throw new JtuneException("init_from " + dir + ": its head has wide_buckets " + head.wideBuckets() + ", this run "
           + config.head().wideBuckets() + "; pass --wide-buckets " + head.wideBuckets());
     }

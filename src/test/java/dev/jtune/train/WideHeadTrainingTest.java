@@ -172,6 +172,18 @@ class WideHeadTrainingTest {
         "--init-from", run.toString(), "--max-seq-len", "32", "--wide-buckets", String.valueOf(BUCKETS), "--epochs", "1",
         "--lr", "1e-9", "--wide-lr", "1e-9", "--no-baseline", "--no-progress").assertOk();
     assertArrayEquals(read.headWide().values(), ClassifierSavedModel.read(next.resolve("model")).headWide().values(), 1e-6f);
+
+    // a run without a wide part may gain one: the head starts as the source's, the table at zero
+    Path plain = dir.resolve("runs").resolve("plain"), widened = dir.resolve("runs").resolve("widened");
+    dev.jtune.io.CliRun.of("train", "--model", encoder.toString(), "--data", data.toString(), "--out", plain.toString(),
+        "--epochs", "1", "--lr", "0.01", "--batch-size", "16", "--max-seq-len", "32", "--no-baseline", "--no-progress").assertOk();
+    dev.jtune.io.CliRun.of("train", "--model", encoder.toString(), "--data", data.toString(), "--out", widened.toString(),
+        "--init-from", plain.toString(), "--max-seq-len", "32", "--wide-buckets", String.valueOf(BUCKETS), "--epochs", "1",
+        "--lr", "1e-9", "--wide-lr", "1e-9", "--no-baseline", "--no-progress").assertOk();
+    TrainedClassifier source = ClassifierSavedModel.read(plain.resolve("model")), gained = ClassifierSavedModel.read(widened.resolve("model"));
+    assertArrayEquals(source.headKernel().values(), gained.headKernel().values(), 1e-6f);
+    assertEquals(Shape.of(VOCAB + BUCKETS, LABELS), gained.headWide().shape());
+    for (float v : gained.headWide().values()) assertEquals(0f, v, 1e-6f, "the gained table starts at zero");
   }
 
   @Test
