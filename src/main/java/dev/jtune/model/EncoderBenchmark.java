@@ -8,6 +8,7 @@ import dev.jtune.data.LengthBuckets;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
 import dev.jtune.data.TokenBatch;
+import dev.jtune.io.CpuInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,10 +56,13 @@ public final class EncoderBenchmark {
   /** The benchmark result, printed as JSON. */
   @JsonPropertyOrder({"model", "onnx", "texts", "source", "batchSize", "batches", "maxSeqLen", "meanTokensPerText",
       "paddingFraction", "threads", "passes", "jtuneTensorflow", "onnxRuntime", "speedupVsOnnxRuntime",
-      "maxAbsDiffRealTokens", "rssMb"})
+      "maxAbsDiffRealTokens", "rssMb", "cpuModel", "cpuVectorFlags", "gflopPerPass", "matmulPeakGflops",
+      "jtuneTensorflowGflops", "jtuneTensorflowFractionOfFp32Peak", "onnxRuntimeGflops"})
   public record Report(String model, String onnx, int texts, String source, int batchSize, int batches, int maxSeqLen,
       double meanTokensPerText, double paddingFraction, int threads, int passes, Speed jtuneTensorflow,
-      Speed onnxRuntime, double speedupVsOnnxRuntime, double maxAbsDiffRealTokens, Map<String, Long> rssMb) {
+      Speed onnxRuntime, double speedupVsOnnxRuntime, double maxAbsDiffRealTokens, Map<String, Long> rssMb,
+      String cpuModel, List<String> cpuVectorFlags, double gflopPerPass, Map<String, Object> matmulPeakGflops,
+      double jtuneTensorflowGflops, double jtuneTensorflowFractionOfFp32Peak, double onnxRuntimeGflops) {
 
     public String toJson() {
       try {
@@ -118,6 +122,14 @@ public final class EncoderBenchmark {
       rssAfterCalls = rssMb();
     }
     Speed tfSpeed = speed(tfPass, texts.size(), batches.size()), ortSpeed = speed(ortPass, texts.size(), batches.size());
+    // the machine's matmul peak on this run's shapes (tokens of an average batch), after the encoder sessions
+    double flopsPerPass = 0;
+    for (TokenBatch b : batches) flopsPerPass += EncoderFlops.forward(encoder.config(), b.size(), b.seqLen());
+    int tokensPerBatch = (int) Math.max(1, paddedTokens / batches.size());
+    CpuInfo cpu = CpuInfo.local();
+    Map<String, Object> peak = MatMulPeak.report(cpu, tokensPerBatch, encoder.config(), threads);
+    double fp32Peak = peak.get("fp32") instanceof Double d ? d : Double.NaN;
+    double tfGflops = flopsPerPass / tfSpeed.medianPassS() / 1e9;
     Map<String, Long> rss = new java.util.LinkedHashMap<>();
     rss.put("at_start", rssStart);
     rss.put("before_" + c.leakCalls() + "_calls", rssBeforeCalls);
@@ -127,7 +139,8 @@ public final class EncoderBenchmark {
         c.data() == null ? "built-in sample sentences" : c.data().resolve(c.split() + ".csv").toString(),
         c.batchSize(), batches.size(), c.maxSeqLen(), (double) realTokens / texts.size(),
         1 - (double) realTokens / paddedTokens, threads, c.passes(), tfSpeed, ortSpeed,
-        tfSpeed.seqPerS() / ortSpeed.seqPerS(), maxDiff, rss);
+        tfSpeed.seqPerS() / ortSpeed.seqPerS(), maxDiff, rss, cpu.model(), cpu.vectorFlags(), round(flopsPerPass / 1e9, 2), peak,
+        round(tfGflops, 1), round(tfGflops / fp32Peak, 3), round(flopsPerPass / ortSpeed.medianPassS() / 1e9, 1));
   }
 
   private static Speed speed(double[] passSeconds, int texts, int batches) {

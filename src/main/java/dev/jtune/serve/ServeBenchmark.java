@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jtune.JtuneException;
 import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.io.AtomicFolder;
+import dev.jtune.io.CpuInfo;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
 import dev.jtune.predict.TextClassifier;
@@ -382,22 +383,12 @@ public final class ServeBenchmark {
     return r;
   }
 
-  /** The CPU's model name and AVX flags from /proc/cpuinfo, which the figures depend on (absent elsewhere than Linux). */
+  /** The CPU's model name and AVX/AMX flags, which the figures depend on (absent where /proc/cpuinfo is not readable). */
   private static void cpuInfo(ObjectNode r) {
-    try {
-      String model = null;
-      String flags = null;
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (model == null && line.startsWith("model name")) model = line.substring(line.indexOf(':') + 1).trim();
-        if (flags == null && line.startsWith("flags")) flags = line.substring(line.indexOf(':') + 1).trim();
-      }
-      if (model != null) r.put("cpu_model", model);
-      if (flags != null) {
-        r.put("cpu_avx_flags", String.join(" ", Arrays.stream(flags.split("\\s+")).filter(f -> f.startsWith("avx") || f.startsWith("amx")).sorted().toList()));
-      }
-    } catch (IOException e) {
-      // not Linux: the report goes without it
-    }
+    CpuInfo cpu = CpuInfo.local();
+    if (cpu.model().equals("unknown") && cpu.flags().isEmpty()) return;
+    r.put("cpu_model", cpu.model());
+    r.put("cpu_avx_flags", String.join(" ", cpu.vectorFlags()));
   }
 
   /** A kB field of /proc/<pid>/status, e.g. VmHWM (peak RSS) or VmRSS; 0 once the process is gone. */
