@@ -256,6 +256,7 @@ public final class TrainingRun {
     metrics.put("stopped_early", st.stoppedEarly());
     metrics.put("selection_metric", config.validation().metric());
     metrics.put("feature_cache", r.usedFeatureCache());
+    metrics.put("layer_cache", r.usedLayerCache());
     metrics.put("trained_parameters", r.trainedParameters());
     metrics.put("validation", r.bestValidation());
     metrics.put("test", test);
