@@ -85,6 +85,43 @@ class LayerStateCacheTest {
   }
 
   @Test
+  void theRunsModelIsTheWholeEncoderWithTheTrainedTopLayer() throws Exception {
+    Path encoder = TinyRunFixture.encoder(dir);
+    Path data = TinyRunFixture.dataset(dir, 160, 48, 48);
+    List<String> common = List.of("--model", encoder.toString(), "--data", data.toString(), "--unfreeze-top", "1", "--epochs", "2",
+        "--lr", "0.01", "--encoder-lr", "1e-3", "--batch-size", "16", "--max-seq-len", "32", "--no-baseline", "--no-progress");
+    Path cachedRun = dir.resolve("runs").resolve("cached"), wholeRun = dir.resolve("runs").resolve("whole");
+    List<String> cachedArgs = new ArrayList<>(List.of("train", "--out", cachedRun.toString()));
+    cachedArgs.addAll(common);
+    List<String> wholeArgs = new ArrayList<>(List.of("train", "--out", wholeRun.toString(), "--set", "cache.top_layers=false"));
+    wholeArgs.addAll(common);
+    assertEquals(0, dev.jtune.cli.Main.run(cachedArgs.toArray(String[]::new)));
+    assertEquals(0, dev.jtune.cli.Main.run(wholeArgs.toArray(String[]::new)));
+    var cachedMetrics = dev.jtune.artifact.JtuneJson.MAPPER.readTree(cachedRun.resolve("metrics.json").toFile());
+    var wholeMetrics = dev.jtune.artifact.JtuneJson.MAPPER.readTree(wholeRun.resolve("metrics.json").toFile());
+    assertTrue(cachedMetrics.get("layer_cache").asBoolean());
+    assertFalse(wholeMetrics.get("layer_cache").asBoolean());
+    assertEquals(wholeMetrics.at("/test/accuracy").asDouble(), cachedMetrics.at("/test/accuracy").asDouble());
+    assertEquals(wholeMetrics.at("/test/macro_f1").asDouble(), cachedMetrics.at("/test/macro_f1").asDouble());
+
+    TokenBatch b = TokenBatch.of(TrainerTest.VAL.tokenIds());
+    float[] a, c;
+    try (dev.jtune.predict.SavedModelPredictor m = dev.jtune.predict.SavedModelPredictor.load(wholeRun.resolve("model"))) {
+      a = m.logits(b);
+    }
+    try (dev.jtune.predict.SavedModelPredictor m = dev.jtune.predict.SavedModelPredictor.load(cachedRun.resolve("model"))) {
+      c = m.logits(b);
+    }
+    assertArrayEquals(a, c, (float) TOLERANCE);
+    var read = dev.jtune.model.ClassifierSavedModel.read(cachedRun.resolve("model")).encoderWeights();
+    for (String name : TrainerTest.PRETRAINED.names()) {
+      boolean top = name.startsWith("bert/encoder/layer_1/");
+      assertEquals(!top, java.util.Arrays.equals(TrainerTest.PRETRAINED.get(name).values(), read.get(name).values()),
+          name + (top ? " trained" : " is the pretrained value"));
+    }
+  }
+
+  @Test
   void resumeOnCachedLayerStatesEndsLikeTheUninterruptedRun() {
     Map<String, Object> o = topOne(Map.of("validation.every_steps", 5, "loop.grad_accumulation", 2, "loop.checkpoint_every_steps", 2));
     Trainer.Result whole = TrainerTest.trainer(TrainerTest.config(o), dir.resolve("whole")).train(TrainerTest.TRAIN, TrainerTest.VAL, false);
