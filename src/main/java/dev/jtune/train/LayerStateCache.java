@@ -52,13 +52,15 @@ final class LayerStateCache {
   private final long[] offsets; // token row where each example starts; offsets[n] = all rows
   private final float[] memory; // null when mapped
   private final List<FloatBuffer> chunks;
+  private final int chunkFloats;
   private final FeatureCache lower;
 
-  private LayerStateCache(int hidden, long[] offsets, float[] memory, List<FloatBuffer> chunks, FeatureCache lower) {
+  private LayerStateCache(int hidden, long[] offsets, float[] memory, List<FloatBuffer> chunks, int chunkFloats, FeatureCache lower) {
     this.hidden = hidden;
     this.offsets = offsets;
     this.memory = memory;
     this.chunks = chunks;
+    this.chunkFloats = chunkFloats;
     this.lower = lower;
   }
 
@@ -102,8 +104,8 @@ final class LayerStateCache {
         continue;
       }
       while (count > 0) { // an example may straddle two chunks
-        FloatBuffer chunk = chunks.get((int) (start / CHUNK_FLOATS)).duplicate();
-        int pos = (int) (start % CHUNK_FLOATS), n = Math.min(count, CHUNK_FLOATS - pos);
+        FloatBuffer chunk = chunks.get((int) (start / chunkFloats)).duplicate();
+        int pos = (int) (start % chunkFloats), n = Math.min(count, chunkFloats - pos);
         chunk.position(pos);
         chunk.get(out, at, n);
         start += n;
@@ -181,6 +183,11 @@ final class LayerStateCache {
    * that index implies; empty otherwise.
    */
   static Optional<LayerStateCache> open(Path base, List<int[]> tokenIds, int hidden, int lowerWidth, long memoryBytes) {
+    return open(base, tokenIds, hidden, lowerWidth, memoryBytes, CHUNK_FLOATS);
+  }
+
+  /** {@link #open(Path, List, int, int, long)} mapping the states in chunks of {@code chunkFloats} floats. */
+  static Optional<LayerStateCache> open(Path base, List<int[]> tokenIds, int hidden, int lowerWidth, long memoryBytes, int chunkFloats) {
     Path index = indexFile(base), states = statesFile(base);
     int n = tokenIds.size();
     try {
@@ -201,27 +208,15 @@ final class LayerStateCache {
       try (FileChannel ch = FileChannel.open(states, StandardOpenOption.READ)) {
         if (floats * 4 <= memoryBytes && floats <= Integer.MAX_VALUE - 8) {
           float[] memory = new float[(int) floats];
-          ByteBuffer buf = ByteBuffer.allocate((int) Math.min(floats * 4, 1 << 26)).order(ByteOrder.LITTLE_ENDIAN);
-          int filled = 0;
-          while (filled < memory.length) {
-            buf.clear();
-            buf.limit((int) Math.min(buf.capacity(), (long) (memory.length - filled) * 4));
-            while (buf.hasRemaining()) {
-              if (ch.read(buf) < 0) throw new IOException("unexpected end of " + states);
-            }
-            buf.flip();
-            int got = buf.remaining() / 4;
-            buf.asFloatBuffer().get(memory, filled, got);
-            filled += got;
-          }
-          return Optional.of(new LayerStateCache(hidden, offsets, memory, List.of(), lower));
+          FeatureCache.readFully(ch, memory, states);
+          return Optional.of(new LayerStateCache(hidden, offsets, memory, List.of(), chunkFloats, lower));
         }
         List<FloatBuffer> chunks = new ArrayList<>();
-        for (long first = 0; first < floats; first += CHUNK_FLOATS) {
-          long count = Math.min(CHUNK_FLOATS, floats - first);
+        for (long first = 0; first < floats; first += chunkFloats) {
+          long count = Math.min(chunkFloats, floats - first);
           chunks.add(ch.map(FileChannel.MapMode.READ_ONLY, first * 4, count * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
         }
-        return Optional.of(new LayerStateCache(hidden, offsets, null, chunks, lower));
+        return Optional.of(new LayerStateCache(hidden, offsets, null, chunks, chunkFloats, lower));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read layer cache " + states, e);

@@ -219,6 +219,9 @@ class LayerStateCacheTest {
     for (int k = 2 * h; k < 6 * h; k++) assertEquals(0f, batch[k], "padding rows of the 2-token example are zeros");
     float[] mapped = LayerStateCache.open(base, ids, h, h, 0).orElseThrow().states(new int[] {1, 2}, 6);
     assertArrayEquals(batch, mapped);
+    // chunks of 5 token rows (4 + 2 + 6 rows): the 2-token example straddles chunks 0 and 1, the 6-token one chunks 1 and 2
+    float[] chunked = LayerStateCache.open(base, ids, h, h, 0, 5 * h).orElseThrow().states(new int[] {1, 2}, 6);
+    assertArrayEquals(batch, chunked);
 
     // each example's states are what layer 0 of the whole encoder computes for it alone
     for (int e = 0; e < ids.size(); e++) {
