@@ -42,8 +42,8 @@ import org.tensorflow.types.TInt32;
  * <key>.states.f32} (float32 rows of H, example after example), {@code <key>.lower.f32} (the lower
  * pooled vectors, a {@link FeatureCache}) and {@code <key>.states.idx} (int64 row offsets, one per
  * example plus the end), written last: each goes to a temporary name and is renamed when complete,
- * so a file set without its index is simply computed again. The states are read into memory when
- * they fit the budget, memory-mapped otherwise.
+ * so a file set without its index is simply computed again. The files of both splits share one
+ * heap budget ({@code cache.memory_mb}, train first); what does not fit is memory-mapped.
  */
 final class LayerStateCache {
   private static final int CHUNK_FLOATS = 1 << 28; // 1 GiB per mapped chunk
@@ -80,6 +80,12 @@ final class LayerStateCache {
   /** Whether the states are memory-mapped rather than held in the heap. */
   boolean spilled() {
     return memory == null;
+  }
+
+  /** Bytes this cache holds in the heap (states and lower vectors read into memory; 0 when all is mapped). */
+  long heapBytes() {
+    long lowerBytes = lower == null || lower.spilled() ? 0 : (long) lower.rows() * lower.hidden() * 4;
+    return (memory == null ? 0 : stateBytes()) + lowerBytes;
   }
 
   /** Bytes of the states file: token rows x H x 4. */
@@ -135,17 +141,19 @@ final class LayerStateCache {
     int h = encoder.hiddenSize();
     Path trainBase = dir.resolve(FeatureCache.key(digest, what, train.tokenIds()));
     Path valBase = dir.resolve(FeatureCache.key(digest, what, val.tokenIds()));
-    LayerStateCache trainStates = open(trainBase, train.tokenIds(), h, lowerLayers * h, budget).orElse(null);
-    LayerStateCache valStates = open(valBase, val.tokenIds(), h, lowerLayers * h, budget).orElse(null);
-    if (trainStates == null || valStates == null) {
+    // a budget of 0 only maps the files: a cheap check that they are there and fit
+    boolean trainReady = open(trainBase, train.tokenIds(), h, lowerLayers * h, 0).isPresent();
+    boolean valReady = open(valBase, val.tokenIds(), h, lowerLayers * h, 0).isPresent();
+    if (!trainReady || !valReady) {
       try (Extractor extractor = new Extractor(encoder, weights, firstLayer, pooling, headLayers)) {
         int batchSize = config.validation().batchSize();
-        if (trainStates == null) extract(extractor, "frozen layers train", train, batchSize, trainBase, showProgress);
-        if (valStates == null) extract(extractor, "frozen layers val", val, batchSize, valBase, showProgress);
+        if (!trainReady) extract(extractor, "frozen layers train", train, batchSize, trainBase, showProgress);
+        if (!valReady) extract(extractor, "frozen layers val", val, batchSize, valBase, showProgress);
       }
-      trainStates = open(trainBase, train.tokenIds(), h, lowerLayers * h, budget).orElseThrow();
-      valStates = open(valBase, val.tokenIds(), h, lowerLayers * h, budget).orElseThrow();
     }
+    // one heap budget for all the files, train first: what does not fit is memory-mapped
+    LayerStateCache trainStates = open(trainBase, train.tokenIds(), h, lowerLayers * h, budget).orElseThrow();
+    LayerStateCache valStates = open(valBase, val.tokenIds(), h, lowerLayers * h, budget - trainStates.heapBytes()).orElseThrow();
     return new Splits(trainStates, valStates, (System.nanoTime() - t0) / 1e9);
   }
 
@@ -200,13 +208,15 @@ final class LayerStateCache {
       }
       long floats = offsets[n] * hidden;
       if (Files.size(states) != floats * 4) return Optional.empty();
+      boolean inHeap = floats * 4 <= memoryBytes && floats <= Integer.MAX_VALUE - 8;
       FeatureCache lower = null;
       if (lowerWidth > 0) {
-        lower = FeatureCache.open(lowerFile(base), n, lowerWidth, memoryBytes).orElse(null);
+        // the states first: the lower vectors get what is left of the budget
+        lower = FeatureCache.open(lowerFile(base), n, lowerWidth, memoryBytes - (inHeap ? floats * 4 : 0)).orElse(null);
         if (lower == null) return Optional.empty();
       }
       try (FileChannel ch = FileChannel.open(states, StandardOpenOption.READ)) {
-        if (floats * 4 <= memoryBytes && floats <= Integer.MAX_VALUE - 8) {
+        if (inHeap) {
           float[] memory = new float[(int) floats];
           FeatureCache.readFully(ch, memory, states);
           return Optional.of(new LayerStateCache(hidden, offsets, memory, List.of(), chunkFloats, lower));
