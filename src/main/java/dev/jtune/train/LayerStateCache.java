@@ -235,9 +235,9 @@ final class LayerStateCache {
 
   /**
    * The frozen bottom of an encoder in its own graph: token ids to the hidden states leaving layer
-   * {@code firstLayer - 1} and the pooled vectors of the head's layers below {@code firstLayer}. Its
-   * LayerNorm is written as in training graphs (plain ops), so the states are what the frozen layers
-   * of an uncached run compute.
+   * {@code firstLayer - 1} and the pooled vectors of the head's layers below {@code firstLayer}, built
+   * as an inference graph (as {@link FeatureCache.Extractor} is: no dropout, the fused LayerNorm
+   * oneDNN runs fastest), which the frozen layers of an uncached run match within rounding.
    */
   static final class Extractor implements AutoCloseable {
     private final Graph graph;
@@ -255,7 +255,7 @@ final class LayerStateCache {
       graph = new Graph();
       Session opened = null;
       try {
-        encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference().withFusedLayerNorm(false));
+        encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
         Ops tf = Ops.create(graph);
         states = tf.withName("states").identity(encoder.layerOutput(firstLayer - 1));
         int lowerLayers = lowerLayers(config.numHiddenLayers(), headLayers, firstLayer);
