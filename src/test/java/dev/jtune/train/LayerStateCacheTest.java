@@ -236,7 +236,7 @@ class LayerStateCacheTest {
         "other token counts do not fit the index");
   }
 
-  /** Layer 0's token vectors of one example through the whole tiny encoder (as training graphs write it). */
+  /** Layer 0's token vectors of one example through the whole tiny encoder, as a training graph computes them. */
   private static float[] layerZero(int[] ids) {
     try (Graph g = new Graph()) {
       BertEncoder e = BertEncoder.build(g, TinyEncoder.CONFIG, BertEncoder.Options.training(1).withDropoutFromDepth(2));
