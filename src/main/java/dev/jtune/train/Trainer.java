@@ -15,7 +15,8 @@ import org.tensorflow.Session;
 /**
  * Fine-tunes a classifier head (and optionally the top of the encoder) on encoded splits, from its
  * parts: the loss terms ({@link Loss}), the cached features of a frozen encoder ({@link
- * CachedFeatures}) or of its frozen bottom layers ({@link LayerStateCache}), the graph ({@link TrainingGraph}: encoder or features, head, loss, {@link AdamW}
+ * CachedFeatures}) or the cached output of its frozen bottom layers ({@link LayerStateCache}), the
+ * graph ({@link TrainingGraph}: encoder, its top layers or features, head, loss, {@link AdamW}
  * over {@link ParameterGroup}s), the batch order ({@link BatchPlan}), and the loop ({@link
  * TrainingLoop}) with its listeners: progress bar, validation and best checkpoint, early stopping,
  * periodic checkpoints, and any added with {@link #addListener}.
