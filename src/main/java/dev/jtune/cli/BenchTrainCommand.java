@@ -31,7 +31,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--max-seq-len", defaultValue = "128", description = "Truncation length in tokens (default: ${DEFAULT-VALUE}).")
   int maxSeqLen;
 
-  @Option(names = "--cached-epochs", defaultValue = "3", description = "Epochs of the frozen mode, to time epochs on cached features (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--cached-epochs", defaultValue = "3", description = "Epochs of the modes on a cache (frozen, and top2 with at least 2), to time epochs on cached features (default: ${DEFAULT-VALUE}).")
   int cachedEpochs;
 
   @Option(names = "--modes", split = ",", defaultValue = "frozen,top2,all", description = "Modes to run, in order (default: ${DEFAULT-VALUE}).")

@@ -94,6 +94,8 @@ public final class BertEncoder {
   public static final String INPUT_WORD_IDS = "input_word_ids";
   public static final String INPUT_MASK = "input_mask";
   public static final String INPUT_TYPE_IDS = "input_type_ids";
+  /** The fed input of an encoder built {@link #buildFrom from a layer on}: float32 [batch, seq, H]. */
+  public static final String INPUT_HIDDEN_STATES = "input_hidden_states";
   public static final String SEQUENCE_OUTPUT = "sequence_output";
   public static final String POOLED_OUTPUT = "pooled_output";
   public static final String SIGNATURE_KEY = "serving_default";
@@ -106,6 +108,7 @@ public final class BertEncoder {
   private final Ops tf;
   private final BertConfig config;
   private final Options options;
+  private final int firstLayer; // 0 for the whole encoder: the layers below it are not in the graph
   private final Map<String, Ops> scopes = new HashMap<>();
   private final List<EncoderVariable> variables = new ArrayList<>();
   private final Map<String, Variable<TFloat32>> byName = new LinkedHashMap<>();
@@ -115,6 +118,7 @@ public final class BertEncoder {
   private Placeholder<TInt32> inputWordIds;
   private Placeholder<TInt32> inputMask;
   private Placeholder<TInt32> inputTypeIds;
+  private Placeholder<TFloat32> inputHiddenStates;
   private PlaceholderWithDefault<TFloat32> dropoutRate;
   private PlaceholderWithDefault<TInt64> dropoutSeed;
   private Operand<TFloat32> sequenceOutput;
@@ -126,11 +130,12 @@ public final class BertEncoder {
   private final List<Operand<TFloat32>> initValues = new ArrayList<>();
   private final List<GraphOperation> initAssigns = new ArrayList<>();
 
-  private BertEncoder(Graph graph, BertConfig config, Options options) {
+  private BertEncoder(Graph graph, BertConfig config, Options options, int firstLayer) {
     this.graph = graph;
     this.tf = Ops.create(graph);
     this.config = config;
     this.options = options;
+    this.firstLayer = firstLayer;
   }
 
   /**
@@ -141,9 +146,42 @@ public final class BertEncoder {
     if (graph.operation(INPUT_WORD_IDS) != null || graph.operation("bert/embeddings/word_embeddings") != null) {
       throw new IllegalStateException("graph already holds an encoder");
     }
-    BertEncoder e = new BertEncoder(graph, config, options);
+    BertEncoder e = new BertEncoder(graph, config, options, 0);
     e.buildGraph();
     return e;
+  }
+
+  /**
+   * Adds only transformer layers {@code firstLayer..L-1} and the pooler, over a fed input {@value
+   * #INPUT_HIDDEN_STATES} (float32 [batch, seq, H]: the hidden states entering layer {@code
+   * firstLayer}) and {@value #INPUT_MASK}; no embeddings, no word-id or type-id inputs. Variables,
+   * dropout ops and their seeds are those the whole encoder has for these layers, so a graph that
+   * trains only the top layers can be fed the frozen layers' output computed once: a real token's
+   * output does not depend on padded rows (the mask removes them as keys), so padding may be zeros.
+   * Dropout must not reach below {@code firstLayer} ({@link Options#dropoutFromDepth()} >= {@code
+   * firstLayer + 1}), or the seeds would differ from the whole encoder's.
+   */
+  public static BertEncoder buildFrom(Graph graph, BertConfig config, Options options, int firstLayer) {
+    if (firstLayer < 1 || firstLayer >= config.numHiddenLayers()) {
+      throw new IllegalArgumentException("first layer must be in [1, " + (config.numHiddenLayers() - 1) + "], got " + firstLayer);
+    }
+    if (options.dropout() && options.dropoutFromDepth() < firstLayer + 1) {
+      throw new IllegalArgumentException("dropout from depth " + options.dropoutFromDepth() + " reaches below layer " + firstLayer);
+    }
+    if (graph.operation(INPUT_MASK) != null) throw new IllegalStateException("graph already holds an encoder");
+    BertEncoder e = new BertEncoder(graph, config, options, firstLayer);
+    e.buildGraph();
+    return e;
+  }
+
+  /** The lowest transformer layer in the graph: 0 for the whole encoder, else the one {@link #buildFrom} started at. */
+  public int firstLayer() {
+    return firstLayer;
+  }
+
+  /** The fed hidden states [batch, seq, H] of an encoder built {@link #buildFrom from a layer on}; null for the whole encoder. */
+  public Placeholder<TFloat32> inputHiddenStates() {
+    return inputHiddenStates;
   }
 
   public BertConfig config() {
@@ -168,9 +206,11 @@ public final class BertEncoder {
 
   /**
    * [batch * seq, H]: the token vectors that leave transformer layer {@code layer} (0-based); the
-   * last one is {@link #sequenceOutput()} before its reshape to [batch, seq, H].
+   * last one is {@link #sequenceOutput()} before its reshape to [batch, seq, H]. Only layers from
+   * {@link #firstLayer()} on are in the graph.
    */
   public Operand<TFloat32> layerOutput(int layer) {
+    if (layer < firstLayer) throw new IllegalArgumentException("layer " + layer + " is below the graph's first layer " + firstLayer);
     return layerOutputs.get(layer);
   }
 
@@ -224,7 +264,10 @@ public final class BertEncoder {
     return dropoutSeed;
   }
 
-  /** Every parameter variable, embeddings first, then layer 0..L-1, then the pooler. */
+  /**
+   * Every parameter variable in the graph, embeddings first, then layer 0..L-1, then the pooler (from
+   * {@link #firstLayer()} on, without the embeddings, when built {@link #buildFrom from a layer on}).
+   */
   public List<EncoderVariable> variables() {
     return variables;
   }
@@ -236,6 +279,7 @@ public final class BertEncoder {
 
   /** The {@code serving_default} signature: the three inputs to sequence_output and pooled_output. */
   public Signature servingSignature() {
+    if (firstLayer > 0) throw new IllegalStateException("an encoder built from layer " + firstLayer + " on has no token inputs");
     return Signature.builder()
         .key(SIGNATURE_KEY)
         .input(INPUT_WORD_IDS, inputWordIds)
@@ -251,7 +295,7 @@ public final class BertEncoder {
    * pending initializers (head, optimizer slots); the weights must match the config exactly.
    */
   public void assign(Session session, EncoderWeights weights) {
-    weights.requireMatches(config, "encoder weights");
+    weights.requireMatches(config, "encoder weights"); // all of them, even when only the top layers are in the graph
     // run pending initializers first, so that a later initialize() cannot overwrite these values
     session.initialize();
     List<Tensor> fed = new ArrayList<>();
@@ -270,7 +314,7 @@ public final class BertEncoder {
     }
   }
 
-  /** Reads the current values of all encoder variables from {@code session}. */
+  /** Reads the current values of the encoder variables in the graph ({@link #variables()}) from {@code session}. */
   public EncoderWeights readWeights(Session session) {
     Session.Runner run = session.runner();
     variables.forEach(v -> run.fetch(v.variable()));
@@ -290,28 +334,42 @@ public final class BertEncoder {
 
   private void buildGraph() {
     int h = config.hiddenSize();
-    for (EncoderParameter p : config.parameters()) createVariable(p);
+    for (EncoderParameter p : config.parameters()) {
+      // from a layer on: the layers from there and the pooler (depth 1 + layer, L + 1), no embeddings
+      if (p.depth(config.numHiddenLayers()) > firstLayer || firstLayer == 0) createVariable(p);
+    }
 
-    inputWordIds = tf.withName(INPUT_WORD_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+    if (firstLayer == 0) inputWordIds = tf.withName(INPUT_WORD_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+    else inputHiddenStates = tf.withName(INPUT_HIDDEN_STATES).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, h)));
     inputMask = tf.withName(INPUT_MASK).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
-    inputTypeIds = tf.withName(INPUT_TYPE_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+    if (firstLayer == 0) inputTypeIds = tf.withName(INPUT_TYPE_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
     if (options.dropout()) {
       dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
       dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
     }
 
-    Ops emb = scope("bert/embeddings");
-    Operand<TInt32> batchAndSeq = emb.shape(inputWordIds); // [B, S]
-    Operand<TInt32> batch = emb.slice(batchAndSeq, emb.constant(new int[] {0}), emb.constant(new int[] {1}));
-    Operand<TInt32> seq = emb.slice(batchAndSeq, emb.constant(new int[] {1}), emb.constant(new int[] {1}));
-    Operand<TFloat32> words = emb.gather(var("bert/embeddings/word_embeddings"), inputWordIds, emb.constant(0));
-    Operand<TFloat32> types = emb.gather(var("bert/embeddings/token_type_embeddings"), inputTypeIds, emb.constant(0));
-    // positions are 0..S-1 for every row, so a slice of the table broadcasts over the batch
-    Operand<TFloat32> positions = emb.slice(var("bert/embeddings/position_embeddings"),
-        emb.constant(new int[] {0, 0}), emb.concat(List.of(seq, emb.constant(new int[] {-1})), emb.constant(0)));
-    Operand<TFloat32> x = addV2(emb, addV2(emb, words, types), positions);
-    x = emb.reshape(x, emb.constant(new int[] {-1, h})); // [B*S, H] for every dense layer
-    x = dropout(emb, layerNorm(emb, x, "bert/embeddings/LayerNorm/"), 0);
+    Operand<TInt32> batch, seq;
+    Operand<TFloat32> x;
+    if (firstLayer == 0) {
+      Ops emb = scope("bert/embeddings");
+      Operand<TInt32> batchAndSeq = emb.shape(inputWordIds); // [B, S]
+      batch = emb.slice(batchAndSeq, emb.constant(new int[] {0}), emb.constant(new int[] {1}));
+      seq = emb.slice(batchAndSeq, emb.constant(new int[] {1}), emb.constant(new int[] {1}));
+      Operand<TFloat32> words = emb.gather(var("bert/embeddings/word_embeddings"), inputWordIds, emb.constant(0));
+      Operand<TFloat32> types = emb.gather(var("bert/embeddings/token_type_embeddings"), inputTypeIds, emb.constant(0));
+      // positions are 0..S-1 for every row, so a slice of the table broadcasts over the batch
+      Operand<TFloat32> positions = emb.slice(var("bert/embeddings/position_embeddings"),
+          emb.constant(new int[] {0, 0}), emb.concat(List.of(seq, emb.constant(new int[] {-1})), emb.constant(0)));
+      x = addV2(emb, addV2(emb, words, types), positions);
+      x = emb.reshape(x, emb.constant(new int[] {-1, h})); // [B*S, H] for every dense layer
+      x = dropout(emb, layerNorm(emb, x, "bert/embeddings/LayerNorm/"), 0);
+    } else {
+      Ops in = scope("bert/encoder");
+      Operand<TInt32> batchAndSeq = in.shape(inputMask); // [B, S]
+      batch = in.slice(batchAndSeq, in.constant(new int[] {0}), in.constant(new int[] {1}));
+      seq = in.slice(batchAndSeq, in.constant(new int[] {1}), in.constant(new int[] {1}));
+      x = in.reshape(inputHiddenStates, in.constant(new int[] {-1, h}));
+    }
 
     Ops enc = scope("bert/encoder");
     maskFloat = enc.dtypes.cast(inputMask, TFloat32.class); // [B, S]
@@ -320,7 +378,8 @@ public final class BertEncoder {
     bias = enc.reshape(bias, enc.concat(List.of(batch, enc.constant(new int[] {1, 1}), seq), enc.constant(0)));
     // [B, S, heads, head size] per distinct head count (one for a uniform config), made once
     Map<Integer, Operand<TInt32>> headsShapes = new HashMap<>();
-    for (int l = 0; l < config.numHiddenLayers(); l++) {
+    for (int l = 0; l < firstLayer; l++) layerOutputs.add(null);
+    for (int l = firstLayer; l < config.numHiddenLayers(); l++) {
       Operand<TInt32> headsShape = headsShapes.computeIfAbsent(config.layerShape(l).numAttentionHeads(),
           heads -> enc.concat(List.of(batch, seq, enc.constant(new int[] {heads, config.headSize()})), enc.constant(0)));
       x = transformerLayer(l, x, bias, headsShape);

@@ -69,9 +69,24 @@ public final class ClassifierHead {
    * frozen encoder's last layer has partly abstracted away.
    */
   public static Operand<TFloat32> pooled(BertEncoder encoder, Pooling pooling, int layers) {
+    return pooled(encoder, pooling, layers, null);
+  }
+
+  /**
+   * {@link #pooled(BertEncoder, Pooling, int)} over an encoder built from a layer on ({@link
+   * BertEncoder#buildFrom}): the pooled vectors of the head's layers below {@link
+   * BertEncoder#firstLayer()} come in as {@code lowerLayers} [batch, n * H] (lowest first, as {@link
+   * #layerPooled} computes them; null when there are none) and go first.
+   */
+  public static Operand<TFloat32> pooled(BertEncoder encoder, Pooling pooling, int layers, Operand<TFloat32> lowerLayers) {
     int total = encoder.config().numHiddenLayers();
     if (layers < 1 || layers > total) {
       throw new IllegalArgumentException("layers must be in [1, " + total + "], got " + layers);
+    }
+    int lower = Math.max(0, encoder.firstLayer() - (total - layers));
+    if ((lower > 0) != (lowerLayers != null)) {
+      throw new IllegalArgumentException(lower + " of the head's layers lie below the graph's first layer, but lower-layer features "
+          + (lowerLayers == null ? "are missing" : "were given"));
     }
     Operand<TFloat32> last = encoder.applyPooler(switch (pooling) {
       case CLS -> encoder.clsOutput();
@@ -79,18 +94,42 @@ public final class ClassifierHead {
     });
     if (layers == 1) return last;
     Ops tf = Ops.create(encoder.graph()).withSubScope("head_features");
-    Operand<TInt32> seqShape = tf.shape(encoder.sequenceOutput()); // [B, S, H]
-    Operand<TFloat32> mask = tf.expandDims(tf.dtypes.cast(encoder.inputMask(), TFloat32.class), tf.constant(-1)); // [B, S, 1]
-    Operand<TFloat32> count = tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f)); // [B, 1]
     List<Operand<TFloat32>> parts = new ArrayList<>();
-    for (int l = total - layers; l < total - 1; l++) {
-      Operand<TFloat32> tokens = tf.reshape(encoder.layerOutput(l), seqShape);
-      parts.add(pooling == Pooling.CLS
-          ? tf.stridedSlice(tokens, Indices.all(), Indices.at(0), Indices.all())
-          : tf.math.div(tf.reduceSum(tf.math.mul(tokens, mask), tf.constant(1)), count));
-    }
+    if (lowerLayers != null) parts.add(lowerLayers);
+    PoolingInputs inputs = PoolingInputs.of(tf, encoder);
+    for (int l = total - layers + lower; l < total - 1; l++) parts.add(layerPooled(tf, encoder, pooling, l, inputs));
     parts.add(last);
     return tf.concat(parts, tf.constant(1));
+  }
+
+  /**
+   * [batch, (to - from) * H]: the token vectors leaving layers {@code from..to-1}, each pooled ([CLS]
+   * or masked mean; no dense pooler, which only the last layer gets) and concatenated lowest first:
+   * the part of {@link #pooled} that comes from those layers.
+   */
+  public static Operand<TFloat32> layersPooled(Ops tf, BertEncoder encoder, Pooling pooling, int from, int to) {
+    if (from < 0 || to <= from || to >= encoder.config().numHiddenLayers()) {
+      throw new IllegalArgumentException("layers " + from + ".." + (to - 1) + " are not below the last layer");
+    }
+    PoolingInputs inputs = PoolingInputs.of(tf, encoder);
+    List<Operand<TFloat32>> parts = new ArrayList<>();
+    for (int l = from; l < to; l++) parts.add(layerPooled(tf, encoder, pooling, l, inputs));
+    return parts.size() == 1 ? parts.get(0) : tf.concat(parts, tf.constant(1));
+  }
+
+  /** The [B, S, H] shape, the mask [B, S, 1] and the real-token count [B, 1] of pooling a layer, built once per graph. */
+  private record PoolingInputs(Operand<TInt32> seqShape, Operand<TFloat32> mask, Operand<TFloat32> count) {
+    static PoolingInputs of(Ops tf, BertEncoder encoder) {
+      Operand<TInt32> seqShape = tf.shape(encoder.sequenceOutput());
+      Operand<TFloat32> mask = tf.expandDims(tf.dtypes.cast(encoder.inputMask(), TFloat32.class), tf.constant(-1));
+      return new PoolingInputs(seqShape, mask, tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f)));
+    }
+  }
+
+  private static Operand<TFloat32> layerPooled(Ops tf, BertEncoder encoder, Pooling pooling, int layer, PoolingInputs in) {
+    Operand<TFloat32> tokens = tf.reshape(encoder.layerOutput(layer), in.seqShape());
+    if (pooling == Pooling.CLS) return tf.stridedSlice(tokens, Indices.all(), Indices.at(0), Indices.all());
+    return tf.math.div(tf.reduceSum(tf.math.mul(tokens, in.mask()), tf.constant(1)), in.count());
   }
 
   /**

@@ -140,19 +140,7 @@ public final class FeatureCache {
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
         if (bytes <= memoryBytes) {
           float[] memory = new float[rows * hidden];
-          ByteBuffer buf = ByteBuffer.allocate((int) Math.min(bytes, 1 << 26)).order(ByteOrder.LITTLE_ENDIAN);
-          int filled = 0;
-          while (filled < memory.length) {
-            buf.clear();
-            buf.limit((int) Math.min(buf.capacity(), (long) (memory.length - filled) * 4));
-            while (buf.hasRemaining()) {
-              if (ch.read(buf) < 0) throw new IOException("unexpected end of " + file);
-            }
-            buf.flip();
-            int n = buf.remaining() / 4;
-            buf.asFloatBuffer().get(memory, filled, n);
-            filled += n;
-          }
+          readFully(ch, memory, file);
           return Optional.of(new FeatureCache(hidden, rows, memory, List.of(), 1));
         }
         int rowsPerChunk = Math.max(1, (1 << 30) / (hidden * 4));
@@ -166,6 +154,23 @@ public final class FeatureCache {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read feature cache " + file, e);
+    }
+  }
+
+  /** Reads little-endian float32 values from the channel's start until {@code into} is full. */
+  static void readFully(FileChannel ch, float[] into, Path file) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min((long) into.length * 4, 1 << 26)).order(ByteOrder.LITTLE_ENDIAN);
+    int filled = 0;
+    while (filled < into.length) {
+      buf.clear();
+      buf.limit((int) Math.min(buf.capacity(), (long) (into.length - filled) * 4));
+      while (buf.hasRemaining()) {
+        if (ch.read(buf) < 0) throw new IOException("unexpected end of " + file);
+      }
+      buf.flip();
+      int n = buf.remaining() / 4;
+      buf.asFloatBuffer().get(into, filled, n);
+      filled += n;
     }
   }
 

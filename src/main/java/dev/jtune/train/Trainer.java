@@ -15,7 +15,8 @@ import org.tensorflow.Session;
 /**
  * Fine-tunes a classifier head (and optionally the top of the encoder) on encoded splits, from its
  * parts: the loss terms ({@link Loss}), the cached features of a frozen encoder ({@link
- * CachedFeatures}), the graph ({@link TrainingGraph}: encoder or features, head, loss, {@link AdamW}
+ * CachedFeatures}) or the cached output of its frozen bottom layers ({@link LayerStateCache}), the
+ * graph ({@link TrainingGraph}: encoder, its top layers or features, head, loss, {@link AdamW}
  * over {@link ParameterGroup}s), the batch order ({@link BatchPlan}), and the loop ({@link
  * TrainingLoop}) with its listeners: progress bar, validation and best checkpoint, early stopping,
  * periodic checkpoints, and any added with {@link #addListener}.
@@ -50,7 +51,8 @@ public final class Trainer {
       double cacheSeconds,
       List<Double> epochSeconds,
       long trainedParameters,
-      boolean usedFeatureCache) {}
+      boolean usedFeatureCache,
+      boolean usedLayerCache) {}
 
   public Trainer(TrainingConfig config, BertConfig encoderConfig, EncoderWeights pretrained, List<String> labels,
       Path runDir, boolean showProgress) {
@@ -91,19 +93,26 @@ public final class Trainer {
     if (train.size() == 0) throw new IllegalArgumentException("empty train split");
     List<Loss> losses = Loss.forRun(config, labels, train); // settings fixed here, before any work
     boolean cached = config.usesFeatureCache();
+    boolean layerCached = !cached && config.usesLayerCache(encoderConfig.numHiddenLayers());
     CachedFeatures features = cached ? CachedFeatures.load(config, encoderConfig, pretrained, train, val, cacheDir, showProgress) : null;
+    LayerStateCache.Splits states = layerCached ? LayerStateCache.load(config, encoderConfig, pretrained,
+        config.freeze().firstTrainedDepth(encoderConfig.numHiddenLayers()) - 1, train, val, cacheDir, showProgress) : null;
+    // the same batches as when the whole encoder runs, so a layer-state run matches an uncached one
     BatchPlan plan = new BatchPlan(config.loop(), train, config.tokens().lengthBucketing() && !cached);
+    TrainingGraph.Inputs inputs = cached ? TrainingGraph.Inputs.POOLED_FEATURES
+        : layerCached ? TrainingGraph.Inputs.LAYER_STATES : TrainingGraph.Inputs.TOKENS;
     try (Graph graph = new Graph()) {
-      TrainingGraph g = new TrainingGraph(graph, config, encoderConfig, labels.size(), losses, plan.totalSteps(), cached);
+      TrainingGraph g = new TrainingGraph(graph, config, encoderConfig, labels.size(), losses, plan.totalSteps(), inputs);
       try (Session session = new Session(graph)) {
         session.initialize();
         g.assignEncoder(session, pretrained);
         TrainerState state = startingState(g, session, resume);
         // a resumed run starts from last.ckpt, which was written at its step
         DivergenceGuard guard = new DivergenceGuard(checkpoints.last(), checkpoints.hasLast() && state.step() > 0 ? state.step() : -1);
-        Validator validator = new Validator(session, g.probabilities(), g.feeder(val, cached ? features.val() : null), val, labels,
-            config.validation().batchSize());
-        TrainingLoop loop = new TrainingLoop(plan, g, session, g.feeder(train, cached ? features.train() : null),
+        BatchFeeder valFeeder = layerCached ? g.feeder(val, states.val()) : g.feeder(val, cached ? features.val() : null);
+        BatchFeeder trainFeeder = layerCached ? g.feeder(train, states.train()) : g.feeder(train, cached ? features.train() : null);
+        Validator validator = new Validator(session, g.probabilities(), valFeeder, val, labels, config.validation().batchSize());
+        TrainingLoop loop = new TrainingLoop(plan, g, session, trainFeeder,
             listeners(plan, validator, guard), guard, checkpoints);
         state = loop.run(state);
         // the exported classifier is the best validated one
@@ -113,8 +122,8 @@ public final class Trainer {
         return new Result(state, g.encoderWeights(session, pretrained), values.get(ClassifierHead.KERNEL).values(),
             values.get(ClassifierHead.BIAS).values(),
             values.containsKey(ClassifierHead.WIDE) ? values.get(ClassifierHead.WIDE).values() : null, best,
-            cached ? features.seconds() : 0, loop.epochSeconds(),
-            g.trainedParameters(), cached);
+            cached ? features.seconds() : layerCached ? states.seconds() : 0, loop.epochSeconds(),
+            g.trainedParameters(), cached, layerCached);
       }
     }
   }

@@ -39,7 +39,7 @@ public record TrainingConfig(
     @JsonPropertyDescription("learning-rate schedule") Schedule schedule,
     @JsonPropertyDescription("training loop") Loop loop,
     @JsonPropertyDescription("validation, early stopping and best checkpoint") Validation validation,
-    @JsonPropertyDescription("encoder feature cache (only used when the encoder is fully frozen)") Cache cache,
+    @JsonPropertyDescription("encoder feature cache (pooled features of a fully frozen encoder; the frozen layers' output with unfreeze_top)") Cache cache,
     @JsonPropertyDescription("what the run's report compares") Report report) {
 
   /** Tokenization settings. */
@@ -204,7 +204,8 @@ public record TrainingConfig(
   public record Cache(
       @JsonPropertyDescription("cache frozen-encoder features: auto (when the encoder is frozen) or off") String features,
       @JsonPropertyDescription("read cached features into memory up to this many MB, memory-map larger caches") int memoryMb,
-      @JsonPropertyDescription("folder of feature files shared by runs (empty = .feature-cache next to the run folder)") String dir) {
+      @JsonPropertyDescription("folder of feature files shared by runs (empty = .feature-cache next to the run folder)") String dir,
+      @JsonPropertyDescription("with freeze.unfreeze_top K below the encoder's layer count: compute the frozen layers' output once (kept in the cache folder) and run only the top K layers each epoch; false runs the whole encoder every step") boolean topLayers) {
     public Cache {
       require(oneOf(features, "auto", "off"), "cache.features", features, "must be auto or off");
       require(memoryMb >= 0, "cache.memory_mb", memoryMb, "must be >= 0");
@@ -259,7 +260,7 @@ public record TrainingConfig(
         new Schedule(ScheduleKind.LINEAR, -1, 0.06, 0.0),
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
-        new Cache("auto", 1024, ""),
+        new Cache("auto", 1024, "", true),
         new Report(true));
   }
 
@@ -274,6 +275,15 @@ public record TrainingConfig(
   /** True when the encoder's features can be computed once and cached. */
   public boolean usesFeatureCache() {
     return freeze.encoderFrozen() && cache.features().equals("auto");
+  }
+
+  /**
+   * True when the frozen bottom layers' output can be computed once and only the top {@code
+   * freeze.unfreeze_top} layers run each step: some but not all of the {@code encoderLayers} train,
+   * the embeddings are frozen, and {@code cache.top_layers} is on.
+   */
+  public boolean usesLayerCache(int encoderLayers) {
+    return cache.topLayers() && !freeze.unfreezeAll() && freeze.unfreezeTop() > 0 && freeze.unfreezeTop() < encoderLayers;
   }
 
   /**

@@ -34,13 +34,29 @@ import org.tensorflow.types.TInt64;
  * variables and optimizer slots). Dropout is stateless: its masks depend only on the fed seed, so a
  * resumed run draws them again exactly. A wide-and-deep head ({@code head.wide_buckets} > 0) reads
  * the token ids and mask too: the encoder's inputs, or on cached features two inputs of their own.
+ * With the frozen bottom layers' output cached ({@link Inputs#LAYER_STATES}), the graph holds only
+ * the trained top layers (and the pooler), fed those states; the variables keep their names.
  */
 final class TrainingGraph {
+  /** What the graph is fed. */
+  enum Inputs {
+    /** Token ids through the whole encoder. */
+    TOKENS,
+    /** Cached pooled features of a frozen encoder, which is not in the graph. */
+    POOLED_FEATURES,
+    /**
+     * Cached hidden states entering the first trained layer (and the head's pooled vectors of the
+     * frozen layers below it): only the trained top layers are in the graph.
+     */
+    LAYER_STATES
+  }
+
   private final TrainingConfig config;
   private final BertEncoder encoder; // null on cached features
   private final Placeholder<TFloat32> features; // null when the encoder runs
-  private final Placeholder<TInt32> wideWordIds; // on cached features with a wide part only, else null
-  private final Placeholder<TInt32> wideMask;
+  private final Placeholder<TFloat32> lowerFeatures; // on layer states when the head reads frozen layers, else null
+  private final Placeholder<TInt32> wideWordIds; // with a wide part on cached features or layer states, else null
+  private final Placeholder<TInt32> wideMask; // with a wide part on cached features only
   private final PlaceholderWithDefault<TFloat32> dropoutRate;
   private final PlaceholderWithDefault<TInt64> dropoutSeed;
   private final ClassifierHead head;
@@ -56,10 +72,10 @@ final class TrainingGraph {
   /**
    * Builds into {@code graph} the training graph of {@code config} over an encoder of {@code
    * encoderConfig}, for {@code numLabels} classes and {@code totalSteps} optimizer steps (which the
-   * learning-rate schedules span); {@code cachedFeatures} leaves the encoder out.
+   * learning-rate schedules span), fed as {@code inputs} says.
    */
   TrainingGraph(Graph graph, TrainingConfig config, BertConfig encoderConfig, int numLabels, List<Loss> lossTerms, long totalSteps,
-      boolean cachedFeatures) {
+      Inputs inputs) {
     this.config = config;
     Ops tf = Ops.create(graph);
     int layers = config.head().layersOf(encoderConfig.numHiddenLayers());
@@ -67,8 +83,9 @@ final class TrainingGraph {
     Operand<TFloat32> pooled;
     int wideBuckets = config.head().wideBuckets();
     ClassifierHead.WideInputs wide = null;
-    if (cachedFeatures) {
+    if (inputs == Inputs.POOLED_FEATURES) {
       encoder = null;
+      lowerFeatures = null;
       features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h)));
       pooled = features;
       if (wideBuckets > 0) {
@@ -79,9 +96,28 @@ final class TrainingGraph {
         wideWordIds = null;
         wideMask = null;
       }
+    } else if (inputs == Inputs.LAYER_STATES) {
+      int numLayers = encoderConfig.numHiddenLayers();
+      int firstTrained = config.freeze().firstTrainedDepth(numLayers);
+      int firstLayer = firstTrained - 1; // depth 1 + l is layer l
+      encoder = BertEncoder.buildFrom(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()).withDropoutFromDepth(firstTrained),
+          firstLayer);
+      features = null;
+      int lower = LayerStateCache.lowerLayers(numLayers, layers, firstLayer);
+      lowerFeatures = lower == 0 ? null
+          : tf.withName("lower_layer_features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, lower * encoderConfig.hiddenSize())));
+      pooled = ClassifierHead.pooled(encoder, config.head().pooling(), layers, lowerFeatures);
+      wideMask = null;
+      if (wideBuckets > 0) {
+        wideWordIds = tf.withName(BertEncoder.INPUT_WORD_IDS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+        wide = new ClassifierHead.WideInputs(wideWordIds, encoder.inputMask(), encoderConfig.vocabSize(), wideBuckets);
+      } else {
+        wideWordIds = null;
+      }
     } else {
       wideWordIds = null;
       wideMask = null;
+      lowerFeatures = null;
       // dropout only in the blocks that train, so frozen ones compute what the feature cache would hold
       int firstTrained = config.freeze().firstTrainedDepth(encoderConfig.numHiddenLayers());
       encoder = BertEncoder.build(graph, encoderConfig, BertEncoder.Options.training(config.loop().seed()).withDropoutFromDepth(firstTrained));
@@ -132,9 +168,16 @@ final class TrainingGraph {
     if (encoder != null) encoder.assign(session, weights);
   }
 
-  /** The encoder's weights now: trained ones read from the session, or {@code pretrained} when the encoder is not in the graph. */
+  /**
+   * The encoder's weights now: those in the graph read from the session, the others (all of them on
+   * cached features, the frozen bottom on layer states) as in {@code pretrained}.
+   */
   EncoderWeights encoderWeights(Session session, EncoderWeights pretrained) {
-    return encoder == null ? pretrained : encoder.readWeights(session);
+    if (encoder == null) return pretrained;
+    if (encoder.firstLayer() == 0) return encoder.readWeights(session);
+    Map<String, EncoderWeights.Weight> all = new LinkedHashMap<>(pretrained.asMap());
+    all.putAll(encoder.readWeights(session).asMap());
+    return EncoderWeights.of(all);
   }
 
   /**
@@ -142,6 +185,7 @@ final class TrainingGraph {
    * mask for a wide part), else its token ids.
    */
   BatchFeeder feeder(EncodedSplit split, FeatureCache cached) {
+    if (encoder != null && encoder.firstLayer() > 0) throw new IllegalStateException("a graph over layer states is fed its cached states");
     if (features == null) return BatchFeeder.tokens(encoder, split.tokenIds());
     BatchFeeder cachedFeatures = BatchFeeder.features(features, cached);
     if (wideWordIds == null) return cachedFeatures;
@@ -150,6 +194,16 @@ final class TrainingGraph {
       cachedFeatures.feed(feeds, rows);
       tokens.feed(feeds, rows);
     };
+  }
+
+  /**
+   * Feeds the model inputs of a split's rows on {@link Inputs#LAYER_STATES}: the cached states entering
+   * the first trained layer with their mask, the head's pooled vectors of the frozen layers, and the
+   * token ids of a wide part.
+   */
+  BatchFeeder feeder(EncodedSplit split, LayerStateCache cached) {
+    if (encoder == null || encoder.firstLayer() == 0) throw new IllegalStateException("this graph is not fed layer states");
+    return BatchFeeder.layerStates(encoder, lowerFeatures, wideWordIds, split.tokenIds(), cached);
   }
 
   /** Feeds every loss term's inputs for these train rows. */

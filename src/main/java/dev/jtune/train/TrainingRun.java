@@ -246,7 +246,7 @@ public final class TrainingRun {
       BaselineComparison comparison) {
     TrainerState st = r.state();
     Map<String, Object> timing = new LinkedHashMap<>();
-    timing.put("feature_cache_seconds", r.cacheSeconds());
+    timing.put(r.usedLayerCache() ? "layer_cache_seconds" : "feature_cache_seconds", r.cacheSeconds());
     timing.put("epoch_seconds", r.epochSeconds());
     timing.put("train_seconds", trainSeconds);
     timing.put("total_seconds", totalSeconds);
@@ -256,6 +256,7 @@ public final class TrainingRun {
     metrics.put("stopped_early", st.stoppedEarly());
     metrics.put("selection_metric", config.validation().metric());
     metrics.put("feature_cache", r.usedFeatureCache());
+    metrics.put("layer_cache", r.usedLayerCache());
     metrics.put("trained_parameters", r.trainedParameters());
     metrics.put("validation", r.bestValidation());
     metrics.put("test", test);
@@ -298,8 +299,8 @@ public final class TrainingRun {
             : "top " + config.freeze().unfreezeTop() + " encoder layers + head"));
     md.append(String.format(Locale.ROOT, "- steps: %d, best at step %d (%s)%s%n", st.step(), st.bestStep(),
         config.validation().metric(), st.stoppedEarly() ? ", stopped early" : ""));
-    md.append(String.format(Locale.ROOT, "- time: %.1f s training (feature cache %.1f s), %.1f s in all%n%n",
-        trainSeconds, r.cacheSeconds(), totalSeconds));
+    md.append(String.format(Locale.ROOT, "- time: %.1f s training (%s %.1f s), %.1f s in all%n%n",
+        trainSeconds, r.usedLayerCache() ? "frozen layers' cache" : "feature cache", r.cacheSeconds(), totalSeconds));
     if (comparison != null) md.append(comparison.markdown()).append('\n');
     else if (baseline != null) md.append("## Baseline comparison\n\nbaseline ").append(baseline.skipped()).append("\n\n");
     md.append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "test", test, Map.of()).toMarkdown());

@@ -380,6 +380,60 @@ class BertEncoderTest {
     }
   }
 
+  /**
+   * The top layer built over fed states computes, for every real token and with dropout on, what the
+   * whole encoder computes from layer 0's output, even when padded rows are fed as zeros; it holds only
+   * the top layer's and the pooler's variables, under their names.
+   */
+  @Test
+  void layersFromADepthOnMatchTheWholeEncoderOverFedStates() {
+    TokenRows rows = TokenRows.random(new Random(4), 3, 9, TINY.vocabSize());
+    EncoderWeights weights = randomWeights(TINY, 8);
+    int h = TINY.hiddenSize();
+    BertEncoder.Options options = BertEncoder.Options.training(1).withDropoutFromDepth(2);
+    float[] layer0, expected;
+    try (Graph g = new Graph()) {
+      BertEncoder whole = BertEncoder.build(g, TINY, options);
+      try (Session s = new Session(g)) {
+        whole.assign(s, weights);
+        float[][] out = run(s, whole, rows, 0.3f, 17);
+        layer0 = out[0];
+        expected = out[1];
+      }
+    }
+    for (int i = 0; i < rows.mask.length; i++) {
+      if (rows.mask[i] == 0) Arrays.fill(layer0, i * h, (i + 1) * h, 0f); // padding rows as a cache feeds them
+    }
+    try (Graph g = new Graph()) {
+      BertEncoder top = BertEncoder.buildFrom(g, TINY, options, 1);
+      assertEquals(1, top.firstLayer());
+      assertTrue(top.variables().stream().allMatch(v -> v.parameter().depth(2) >= 2), "no embeddings, no layer 0");
+      assertEquals(TINY.parameters().stream().filter(p -> p.depth(2) >= 2).toList(),
+          top.variables().stream().map(EncoderVariable::parameter).toList());
+      try (Session s = new Session(g);
+          TFloat32 states = TFloat32.tensorOf(Shape.of(rows.batch, rows.seq, h), DataBuffers.of(layer0, true, false));
+          TInt32 mask = TInt32.tensorOf(Shape.of(rows.batch, rows.seq), DataBuffers.of(rows.mask, true, false));
+          TFloat32 rate = TFloat32.scalarOf(0.3f);
+          TInt64 seed = TInt64.vectorOf(17, 0)) {
+        top.assign(s, weights);
+        try (Result r = s.runner().feed(top.inputHiddenStates(), states).feed(top.inputMask(), mask)
+            .feed(top.dropoutRate(), rate).feed(top.dropoutSeed(), seed).fetch(top.sequenceOutput()).run()) {
+          float[] actual = values((TFloat32) r.get(0));
+          for (int i = 0; i < rows.mask.length; i++) {
+            if (rows.mask[i] == 0) continue;
+            for (int k = i * h; k < (i + 1) * h; k++) assertEquals(expected[k], actual[k], 1e-5, "token row " + i);
+          }
+        }
+        assertEquals(0.0, top.readWeights(s).maxAbsDifference(weights));
+      }
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> top.layerOutput(0));
+    }
+    try (Graph g = new Graph()) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> BertEncoder.buildFrom(g, TINY, BertEncoder.Options.training(1), 1), "dropout below the first layer would shift the seeds");
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
 
   static EncoderWeights randomWeights(BertConfig cfg, long seed) {

@@ -47,7 +47,7 @@ class TrainingGraphTest {
     EncodedSplit split = new EncodedSplit(tokens, LABELS);
     FeatureCache cache = features(dir.resolve("f.f32"), x, ROWS);
     try (Graph graph = new Graph()) {
-      TrainingGraph g = new TrainingGraph(graph, c, TinyEncoder.CONFIG, 2, Loss.forRun(c, TrainerTest.LABELS, split), 10, true);
+      TrainingGraph g = new TrainingGraph(graph, c, TinyEncoder.CONFIG, 2, Loss.forRun(c, TrainerTest.LABELS, split), 10, TrainingGraph.Inputs.POOLED_FEATURES);
       assertEquals(H * 2 + 2, g.trainedParameters(), "kernel [32, 2] and bias [2]");
       try (Session s = new Session(graph)) {
         s.initialize();
@@ -106,7 +106,7 @@ class TrainingGraphTest {
     TrainingConfig c = TrainerTest.config(Map.of("head.layers", 1, "loop.grad_accumulation", 2));
     EncodedSplit split = new EncodedSplit(List.of(new int[] {1, 2}, new int[] {1, 2}), new int[] {0, 1});
     try (Graph graph = new Graph()) {
-      TrainingGraph g = new TrainingGraph(graph, c, TinyEncoder.CONFIG, 2, Loss.forRun(c, TrainerTest.LABELS, split), 10, true);
+      TrainingGraph g = new TrainingGraph(graph, c, TinyEncoder.CONFIG, 2, Loss.forRun(c, TrainerTest.LABELS, split), 10, TrainingGraph.Inputs.POOLED_FEATURES);
       // head kernel and bias, then Adam's slots: beta powers, and per variable accumulator, m and v
       assertEquals(List.of("classifier/kernel", "classifier/bias", "adamw/classifier.kernel.acc", "adamw/classifier.bias.acc",
           "adamw/beta1_power", "adamw/beta2_power", "adamw/classifier.kernel.m", "adamw/classifier.kernel.v",
