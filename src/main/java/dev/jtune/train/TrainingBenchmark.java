@@ -6,12 +6,20 @@ import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
 import dev.jtune.artifact.JtuneJson;
+import dev.jtune.data.LengthBuckets;
+import dev.jtune.data.LengthSortedBatches;
+import dev.jtune.data.TokenBatch;
+import dev.jtune.io.CpuInfo;
+import dev.jtune.model.EncoderFlops;
 import dev.jtune.model.EncoderSavedModel;
+import dev.jtune.model.EncoderSession;
+import dev.jtune.model.MatMulPeak;
 import dev.jtune.model.PretrainedEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +67,8 @@ public final class TrainingBenchmark {
     report.put("batch_size", c.batchSize());
     report.put("max_seq_len", c.maxSeqLen());
     report.put("threads", Runtime.getRuntime().availableProcessors());
+    int[] lengths = train.tokenIds().stream().mapToInt(t -> t.length).toArray();
+    List<int[]> sorted = LengthSortedBatches.of(lengths, c.batchSize());
     Map<String, Object> modes = new LinkedHashMap<>();
     for (String mode : c.modes()) {
       Map<String, Object> o = new LinkedHashMap<>(Map.of(
@@ -95,12 +105,67 @@ public final class TrainingBenchmark {
         m.put("epoch_seconds", round(epochs.get(0)));
         m.put("train_seq_per_s", round(c.texts() / epochs.get(0)));
       }
+      // the encoder's work per epoch (length-sorted batches, each padded to its own longest text) and its rate
+      int layers = pretrained.config().numHiddenLayers();
+      int firstTrained = mode.equals("frozen") ? layers : Math.max(0, config.freeze().firstTrainedDepth(layers) - 1);
+      double firstEpochFlops = 0, laterEpochFlops = 0;
+      for (int[] batch : sorted) {
+        int b = batch.length, len = Arrays.stream(batch).map(i -> lengths[i]).max().orElse(0);
+        double all = EncoderFlops.forward(pretrained.config(), b, len), top = EncoderFlops.forward(pretrained.config(), b, len, firstTrained, layers);
+        firstEpochFlops += all + 2 * top; // everything forward once, the trained layers backward
+        laterEpochFlops += r.usedFeatureCache() ? 0 : r.usedLayerCache() ? 3 * top : all + 2 * top;
+      }
+      double firstSeconds = r.cacheSeconds() + epochs.get(0);
+      m.put("first_epoch_gflops", round(firstEpochFlops / firstSeconds / 1e9));
+      if (!r.usedFeatureCache() && epochs.size() > 1) {
+        double later = epochs.subList(1, epochs.size()).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        m.put("later_epoch_gflops", round(laterEpochFlops / later / 1e9));
+      }
+      if (r.usedFeatureCache()) m.put("feature_pass_seq_per_s", round((train.size() + val.size()) / r.cacheSeconds()));
       m.put("rss_mb", statusKb("VmRSS") / 1024);
       m.put("peak_rss_mb_so_far", statusKb("VmHWM") / 1024);
       modes.put(mode, m);
     }
     report.put("modes", modes);
+    // the yardsticks, measured after the modes (the first session of a process fixes TensorFlow's thread pools)
+    report.put("encoder_forward_seq_per_s", round(encoderForwardSeqPerS(pretrained, train.tokenIds(), sorted)));
+    if (modes.get("frozen") instanceof Map<?, ?> frozen && frozen.get("feature_pass_seq_per_s") instanceof Double pass) {
+      report.put("feature_pass_vs_encoder_forward", round(pass / (Double) report.get("encoder_forward_seq_per_s")));
+    }
+    CpuInfo cpu = CpuInfo.local();
+    report.put("cpu_model", cpu.model());
+    report.put("cpu_vector_flags", cpu.vectorFlags());
+    int tokensPerBatch = (int) Math.max(1, LengthBuckets.paddedTokens(sorted, lengths) / sorted.size());
+    Map<String, Object> peak = MatMulPeak.report(cpu, tokensPerBatch, pretrained.config(), 0);
+    report.put("matmul_peak_gflops", peak);
+    if (peak.get("fp32") instanceof Double fp32) {
+      for (Object m : modes.values()) {
+        @SuppressWarnings("unchecked") Map<String, Object> mode = (Map<String, Object>) m;
+        for (String key : List.of("first_epoch", "later_epoch")) {
+          if (mode.get(key + "_gflops") instanceof Double g) mode.put(key + "_fraction_of_fp32_peak", Math.round(g / fp32 * 1000) / 1000.0);
+        }
+      }
+    }
     return report;
+  }
+
+  /**
+   * What {@code jtune bench encoder} measures, on these texts: the encoder forward over length-sorted
+   * batches, after one warm-up pass (every shape seen once), the median of three passes.
+   */
+  private static double encoderForwardSeqPerS(PretrainedEncoder encoder, List<int[]> tokenIds, List<int[]> sorted) {
+    List<TokenBatch> batches = sorted.stream().map(idx -> TokenBatch.of(Arrays.stream(idx).mapToObj(tokenIds::get).toList())).toList();
+    double[] seconds = new double[3];
+    try (EncoderSession session = EncoderSession.open(encoder)) {
+      for (TokenBatch b : batches) session.run(b);
+      for (int p = 0; p < seconds.length; p++) {
+        long t0 = System.nanoTime();
+        for (TokenBatch b : batches) session.run(b);
+        seconds[p] = (System.nanoTime() - t0) / 1e9;
+      }
+    }
+    Arrays.sort(seconds);
+    return tokenIds.size() / seconds[1];
   }
 
   public static String toJson(Map<String, Object> report) {
