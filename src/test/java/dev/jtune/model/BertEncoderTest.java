@@ -77,6 +77,28 @@ class BertEncoderTest {
   }
 
   @Test
+  void anInferenceGraphDrawsNoRandomValuesAndLoadsItsWeightsAsAnyOther() {
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TINY, BertEncoder.Options.inference());
+      assertEquals(0, countOps(g, "TruncatedNormal"), "constant fills only");
+      EncoderWeights a = randomWeights(TINY, 7);
+      try (Session s = new Session(g)) {
+        s.initialize();
+        for (EncoderVariable v : enc.variables()) {
+          float expected = v.name().endsWith("/gamma") ? 1f : 0f;
+          for (float x : enc.readWeights(s).get(v.name()).values()) assertEquals(expected, x, v.name());
+        }
+        enc.assign(s, a);
+        assertEquals(0, enc.readWeights(s).maxAbsDifference(a));
+      }
+    }
+    try (Graph g = new Graph()) {
+      BertEncoder.build(g, TINY, BertEncoder.Options.training(3));
+      assertTrue(countOps(g, "TruncatedNormal") > 0, "a training graph keeps BERT's seeded random initializers");
+    }
+  }
+
+  @Test
   void assignReplacesTheInitialWeightsAndRunsPendingInitializers() {
     EncoderWeights a = randomWeights(TINY, 7);
     try (Graph g = new Graph()) {
