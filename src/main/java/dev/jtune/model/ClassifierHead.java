@@ -120,7 +120,10 @@ public final class ClassifierHead {
   /** The [B, S, H] shape, the mask [B, S, 1] and the real-token count [B, 1] of pooling a layer, built once per graph. */
   private record PoolingInputs(Operand<TInt32> seqShape, Operand<TFloat32> mask, Operand<TFloat32> count) {
     static PoolingInputs of(Ops tf, BertEncoder encoder) {
-      Operand<TInt32> seqShape = tf.shape(encoder.sequenceOutput());
+      // [B, S] from the mask, not the shape of the last layer's output: a shape op needs its input
+      // computed, so that would run every layer even when only lower ones are pooled (the layer cache's pass)
+      Operand<TInt32> seqShape = tf.concat(List.of(tf.shape(encoder.inputMask()), tf.constant(new int[] {encoder.config().hiddenSize()})),
+          tf.constant(0));
       Operand<TFloat32> mask = tf.expandDims(tf.dtypes.cast(encoder.inputMask(), TFloat32.class), tf.constant(-1));
       return new PoolingInputs(seqShape, mask, tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f)));
     }

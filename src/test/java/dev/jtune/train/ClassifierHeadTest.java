@@ -4,6 +4,8 @@ import dev.jtune.model.ClassifierHead;
 import dev.jtune.artifact.Pooling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jtune.data.TokenBatch;
 import dev.jtune.model.BertConfig;
@@ -30,6 +32,29 @@ class ClassifierHeadTest {
       TWO.intermediateSize(), TWO.maxPositionEmbeddings(), TWO.typeVocabSize(), TWO.layerNormEps(), TWO.hiddenAct(), TWO.pooler());
   // two rows of different length, so the mean must respect the mask
   private static final TokenBatch BATCH = TokenBatch.of(List.of(new int[] {1, 9, 7, 44, 2}, new int[] {1, 30, 2}));
+
+  @Test
+  void poolingLowerLayersNeedsNoOpOfTheLayersAboveThem() {
+    try (Graph g = new Graph()) {
+      BertEncoder enc = BertEncoder.build(g, TWO, BertEncoder.Options.inference());
+      for (Pooling pooling : Pooling.values()) {
+        Operand<TFloat32> lower = ClassifierHead.layersPooled(org.tensorflow.op.Ops.create(g), enc, pooling, 0, 1);
+        // everything the pooled vector depends on: none of it may come from layer 1 (the layer cache's
+        // pass fetches it, and must not pay for the layers it leaves to training)
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.ArrayDeque<org.tensorflow.GraphOperation> todo = new java.util.ArrayDeque<>();
+        todo.add((org.tensorflow.GraphOperation) lower.op());
+        while (!todo.isEmpty()) {
+          org.tensorflow.GraphOperation op = todo.pop();
+          if (!seen.add(op.name())) continue;
+          assertFalse(op.name().startsWith("bert/encoder/layer_1/"), pooling + " pooling of layer 0 reaches " + op.name());
+          for (int i = 0; i < op.numInputs(); i++) todo.add((org.tensorflow.GraphOperation) op.input(i).op());
+          todo.addAll(op.controlInputs());
+        }
+        assertTrue(seen.stream().anyMatch(n -> n.startsWith("bert/encoder/layer_0/")), "it does read layer 0");
+      }
+    }
+  }
 
   @Test
   void topLayersConcatenateThePooledOutputOfEachLayer() {
