@@ -6,7 +6,6 @@ import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.model.ClassifierHead;
 import dev.jtune.model.BertConfig;
-import dev.jtune.model.BertEncoder;
 import dev.jtune.model.EncoderWeights;
 import dev.jtune.io.AtomicFiles;
 import java.io.IOException;
@@ -26,15 +25,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Pooled encoder features of every example of a split, computed once by a frozen encoder and then
@@ -176,27 +166,11 @@ public final class FeatureCache {
 
   /** A frozen encoder in its own graph that turns token ids into pooled features. */
   public static final class Extractor implements AutoCloseable {
-    private final Graph graph;
-    private final Session session;
-    private final BertEncoder encoder;
-    private final Operand<TFloat32> pooled;
+    private final FrozenEncoderPass pass;
 
     public Extractor(BertConfig config, EncoderWeights weights, String pooling, int layers) {
-      graph = new Graph();
-      Session opened = null;
-      try {
-        encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
-        pooled = Ops.create(graph).withName("features").identity(ClassifierHead.pooled(encoder, Pooling.parse(pooling), layers));
-        opened = new Session(graph);
-        opened.initialize();
-        encoder.assign(opened, weights);
-      } catch (RuntimeException e) {
-        // the session first: a graph waits for its sessions to close, so closing it first would block for good
-        if (opened != null) opened.close();
-        graph.close();
-        throw e;
-      }
-      session = opened;
+      pass = new FrozenEncoderPass(config, weights,
+          (tf, encoder) -> List.of(tf.withName("features").identity(ClassifierHead.pooled(encoder, Pooling.parse(pooling), layers))));
     }
 
     /**
@@ -209,17 +183,17 @@ public final class FeatureCache {
       int[] lengths = tokenIds.stream().mapToInt(ids -> ids.length).toArray();
       AtomicFiles.write(file, tmp -> {
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-          int h = (int) pooled.shape().get(1), done = 0;
+          int h = (int) pass.outputShape(0).get(1), done = 0;
           ByteBuffer row = ByteBuffer.allocate(h * 4).order(ByteOrder.LITTLE_ENDIAN);
           // each batch goes to the file as it comes, so a large split never sits in memory
           for (int[] idx : LengthSortedBatches.of(lengths, batchSize)) {
             List<int[]> batch = new ArrayList<>(idx.length);
             for (int i : idx) batch.add(tokenIds.get(i));
-            float[] out = run(TokenBatch.of(batch));
+            float[] out = pass.run(TokenBatch.of(batch))[0];
             for (int i = 0; i < idx.length; i++) {
               row.clear();
               row.asFloatBuffer().put(out, i * h, h);
-              channel.write(row, (long) idx[i] * h * 4);
+              FrozenEncoderPass.writeFully(channel, row, (long) idx[i] * h * 4);
             }
             done += idx.length;
             if (progress != null) progress.accept(done);
@@ -228,24 +202,9 @@ public final class FeatureCache {
       });
     }
 
-    private float[] run(TokenBatch b) {
-      Shape shape = Shape.of(b.size(), b.seqLen());
-      try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
-          TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
-          TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false));
-          Result r = session.runner().feed(encoder.inputWordIds(), ids).feed(encoder.inputMask(), mask)
-              .feed(encoder.inputTypeIds(), types).fetch(pooled).run()) {
-        TFloat32 t = (TFloat32) r.get(0);
-        float[] out = new float[(int) t.shape().size()];
-        t.copyTo(DataBuffers.of(out, false, false));
-        return out;
-      }
-    }
-
     @Override
     public void close() {
-      session.close();
-      graph.close();
+      pass.close();
     }
   }
 }

@@ -5,7 +5,6 @@ import dev.jtune.data.LengthSortedBatches;
 import dev.jtune.data.TokenBatch;
 import dev.jtune.io.AtomicFiles;
 import dev.jtune.model.BertConfig;
-import dev.jtune.model.BertEncoder;
 import dev.jtune.model.ClassifierHead;
 import dev.jtune.model.EncoderWeights;
 import java.io.IOException;
@@ -21,15 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntConsumer;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * What the frozen bottom layers of a partly trained encoder compute for every example of a split,
@@ -240,11 +232,8 @@ final class LayerStateCache {
    * oneDNN runs fastest), which the frozen layers of an uncached run match within rounding.
    */
   static final class Extractor implements AutoCloseable {
-    private final Graph graph;
-    private final Session session;
-    private final BertEncoder encoder;
-    private final Operand<TFloat32> states;
-    private final Operand<TFloat32> lower; // null when the head reads no frozen layer
+    private final FrozenEncoderPass pass;
+    private final boolean hasLower; // false when the head reads no frozen layer
     private final int hidden;
 
     Extractor(BertConfig config, EncoderWeights weights, int firstLayer, Pooling pooling, int headLayers) {
@@ -252,26 +241,14 @@ final class LayerStateCache {
         throw new IllegalArgumentException("first trained layer must be in [1, " + (config.numHiddenLayers() - 1) + "], got " + firstLayer);
       }
       hidden = config.hiddenSize();
-      graph = new Graph();
-      Session opened = null;
-      try {
-        encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
-        Ops tf = Ops.create(graph);
-        states = tf.withName("states").identity(encoder.layerOutput(firstLayer - 1));
-        int lowerLayers = lowerLayers(config.numHiddenLayers(), headLayers, firstLayer);
-        int from = config.numHiddenLayers() - headLayers;
-        lower = lowerLayers == 0 ? null
-            : tf.withName("lower").identity(ClassifierHead.layersPooled(tf.withSubScope("head_features"), encoder, pooling, from, firstLayer));
-        opened = new Session(graph);
-        opened.initialize();
-        encoder.assign(opened, weights);
-      } catch (RuntimeException e) {
-        // the session first: a graph waits for its sessions to close, so closing it first would block for good
-        if (opened != null) opened.close();
-        graph.close();
-        throw e;
-      }
-      session = opened;
+      hasLower = lowerLayers(config.numHiddenLayers(), headLayers, firstLayer) > 0;
+      int from = config.numHiddenLayers() - headLayers;
+      pass = new FrozenEncoderPass(config, weights, (tf, encoder) -> {
+        Operand<TFloat32> states = tf.withName("states").identity(encoder.layerOutput(firstLayer - 1));
+        return hasLower
+            ? List.of(states, tf.withName("lower").identity(ClassifierHead.layersPooled(tf.withSubScope("head_features"), encoder, pooling, from, firstLayer)))
+            : List.of(states);
+      });
     }
 
     /**
@@ -284,10 +261,10 @@ final class LayerStateCache {
       long[] offsets = new long[n + 1];
       for (int i = 0; i < n; i++) offsets[i + 1] = offsets[i] + tokenIds.get(i).length;
       int[] lengths = tokenIds.stream().mapToInt(ids -> ids.length).toArray();
-      int lowerWidth = lower == null ? 0 : (int) lower.shape().get(1);
+      int lowerWidth = hasLower ? (int) pass.outputShape(1).get(1) : 0;
       AtomicFiles.write(statesFile(base), statesTmp -> {
         try (FileChannel statesOut = FileChannel.open(statesTmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-          if (lower == null) {
+          if (!hasLower) {
             writeBatches(tokenIds, lengths, batchSize, offsets, statesOut, null, 0, progress);
             return;
           }
@@ -310,30 +287,19 @@ final class LayerStateCache {
         List<int[]> batch = new ArrayList<>(idx.length);
         for (int i : idx) batch.add(tokenIds.get(i));
         TokenBatch b = TokenBatch.of(batch);
-        Shape shape = Shape.of(b.size(), b.seqLen());
-        Session.Runner run = session.runner();
-        try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(b.inputWordIds(), true, false));
-            TInt32 mask = TInt32.tensorOf(shape, DataBuffers.of(b.inputMask(), true, false));
-            TInt32 types = TInt32.tensorOf(shape, DataBuffers.of(b.inputTypeIds(), true, false))) {
-          run.feed(encoder.inputWordIds(), ids).feed(encoder.inputMask(), mask).feed(encoder.inputTypeIds(), types).fetch(states);
-          if (lower != null) run.fetch(lower);
-          try (Result r = run.run()) {
-            float[] out = values((TFloat32) r.get(0));
-            for (int i = 0; i < idx.length; i++) {
-              // row i of the batch starts at token row i * seqLen; only its real tokens are kept
-              int len = lengths[idx[i]];
-              ByteBuffer rows = ByteBuffer.allocate(len * hidden * 4).order(ByteOrder.LITTLE_ENDIAN);
-              rows.asFloatBuffer().put(out, i * b.seqLen() * hidden, len * hidden);
-              writeFully(statesOut, rows, offsets[idx[i]] * hidden * 4);
-            }
-            if (lower != null) {
-              float[] pooled = values((TFloat32) r.get(1));
-              for (int i = 0; i < idx.length; i++) {
-                ByteBuffer row = ByteBuffer.allocate(lowerWidth * 4).order(ByteOrder.LITTLE_ENDIAN);
-                row.asFloatBuffer().put(pooled, i * lowerWidth, lowerWidth);
-                writeFully(lowerOut, row, (long) idx[i] * lowerWidth * 4);
-              }
-            }
+        float[][] out = pass.run(b);
+        for (int i = 0; i < idx.length; i++) {
+          // row i of the batch starts at token row i * seqLen; only its real tokens are kept
+          int len = lengths[idx[i]];
+          ByteBuffer rows = ByteBuffer.allocate(len * hidden * 4).order(ByteOrder.LITTLE_ENDIAN);
+          rows.asFloatBuffer().put(out[0], i * b.seqLen() * hidden, len * hidden);
+          FrozenEncoderPass.writeFully(statesOut, rows, offsets[idx[i]] * hidden * 4);
+        }
+        if (hasLower) {
+          for (int i = 0; i < idx.length; i++) {
+            ByteBuffer row = ByteBuffer.allocate(lowerWidth * 4).order(ByteOrder.LITTLE_ENDIAN);
+            row.asFloatBuffer().put(out[1], i * lowerWidth, lowerWidth);
+            FrozenEncoderPass.writeFully(lowerOut, row, (long) idx[i] * lowerWidth * 4);
           }
         }
         done += idx.length;
@@ -341,20 +307,9 @@ final class LayerStateCache {
       }
     }
 
-    private static float[] values(TFloat32 t) {
-      float[] out = new float[(int) t.shape().size()];
-      t.copyTo(DataBuffers.of(out, false, false));
-      return out;
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer data, long position) throws IOException {
-      while (data.hasRemaining()) position += channel.write(data, position);
-    }
-
     @Override
     public void close() {
-      session.close();
-      graph.close();
+      pass.close();
     }
   }
 }
