@@ -174,7 +174,8 @@ public final class ClassifierHead {
     return variable.substring(0, variable.indexOf('/'));
   }
 
-  private static String leafOf(String variable) {
+  /** "kernel" of "classifier/kernel": the name a variable gets inside its scope. */
+  static String leafOf(String variable) {
     return variable.substring(variable.indexOf('/') + 1);
   }
 

@@ -64,7 +64,11 @@ public final class MatMulPeak {
         session.initialize();
         double[] seconds = new double[runs];
         try {
-          for (int i = 0; i < 2; i++) session.runner().fetch(sum).run().close();
+          for (int i = 0; i < 2; i++) {
+            try (Result warmUp = session.runner().fetch(sum).run()) {
+              // warm-up: first runs optimise the graph and create the kernels
+            }
+          }
         } catch (RuntimeException e) {
           return new Measurement(precision, tokens, hidden, inner, Double.NaN, false, firstLine(e.getMessage()));
         }

@@ -51,7 +51,7 @@ public final class WideLinear {
     if (vocabSize < 1 || buckets < 1) throw new IllegalArgumentException("vocab size and buckets must be >= 1, got " + vocabSize + ", " + buckets);
     Ops tf = classifierScope;
     Ops init = tf.withInitScope();
-    Variable<TFloat32> table = tf.withName(leafOf(TABLE)).variable(
+    Variable<TFloat32> table = tf.withName(ClassifierHead.leafOf(TABLE)).variable(
         init.zeros(init.constant(new long[] {rows(vocabSize, buckets), numLabels}), TFloat32.class));
     Operand<TInt32> base = tf.constant(HASH_BASE);
     Operand<TInt32> first = tf.stridedSlice(wordIds, Indices.all(), Indices.sliceTo(-1));
@@ -78,10 +78,6 @@ public final class WideLinear {
   public static int bigramRow(int vocabSize, int buckets, int first, int second) {
     int pair = Math.floorMod(first, HASH_BASE) * HASH_BASE + Math.floorMod(second, HASH_BASE);
     return vocabSize + Math.floorMod(pair, buckets);
-  }
-
-  private static String leafOf(String variable) {
-    return variable.substring(variable.indexOf('/') + 1);
   }
 
   /** The table [V + H, C]. */
