@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       PrepareCommand.class,
       ImportCommand.class,
       TrainCommand.class,
+      DistillCommand.class,
       EvaluateCommand.class,
       BaselineCommand.class,
       ExportCommand.class,

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
@@ -117,13 +118,31 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--patience", "validation.patience", null),
       ConfigFlag.off("--no-baseline", "report.baseline"));
 
+  /** The flags of {@code jtune distill}: the student's encoder and the distillation group, then those of train but --model. */
+  static final List<ConfigFlag> DISTILL_FLAGS = java.util.stream.Stream.concat(Stream.of(
+      ConfigFlag.of("--teacher", "distillation.teacher", "RUN"),
+      ConfigFlag.of("--student", "model", "DIR"),
+      ConfigFlag.of("--student-layers", "distillation.student_layers", "K"),
+      ConfigFlag.of("--layer-map", "distillation.layer_map", null),
+      ConfigFlag.of("--temperature", "distillation.temperature", "T"),
+      ConfigFlag.of("--alpha", "distillation.alpha", null),
+      ConfigFlag.of("--unlabeled", "distillation.unlabeled", "FILE"),
+      ConfigFlag.of("--unlabeled-text-col", "distillation.unlabeled_text_col", "NAME"),
+      ConfigFlag.of("--labeled-fraction", "distillation.labeled_fraction", "F")),
+      CONFIG_FLAGS.stream().filter(f -> !f.name().equals("--model"))).toList();
+
+  /** The config flags of the command named {@code command}. */
+  static List<ConfigFlag> flagsOf(String command) {
+    return command.equals(DistillCommand.NAME) ? DISTILL_FLAGS : CONFIG_FLAGS;
+  }
+
   /** Adds {@link #CONFIG_FLAGS} to the command, each made from its config field. */
   static final class ConfigOptions implements IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       Map<String, TrainingConfig.Field> fields = new LinkedHashMap<>();
       for (TrainingConfig.Field f : TrainingConfig.describe()) fields.put(f.key(), f);
-      for (ConfigFlag flag : CONFIG_FLAGS) {
+      for (ConfigFlag flag : flagsOf(spec.name())) {
         TrainingConfig.Field field = fields.get(flag.key());
         if (field == null) throw new IllegalStateException(flag.name() + " names no config field: " + flag.key());
         spec.addOption(flag.option(field));
@@ -162,9 +181,14 @@ public final class TrainCommand implements Callable<Integer> {
       TrainingConfig.describe().forEach(System.out::println);
       return 0;
     }
-    TrainingConfig c = TrainingConfig.resolve(config, overrides());
+    TrainingConfig c = TrainingConfig.resolve(config, overrides(spec, set));
     Path run = out != null ? out : Path.of("runs", Path.of(c.model()).getFileName() + "-" + Path.of(c.data()).getFileName());
-    TrainingRun.Summary s = TrainingRun.run(c, run, resume, force, !noProgress, ProtectedPaths.of(config));
+    return runAndReport(c, run, resume, force, !noProgress, config);
+  }
+
+  /** Runs {@code c} into {@code run} and prints the headline lines of train and distill. */
+  static int runAndReport(TrainingConfig c, Path run, boolean resume, boolean force, boolean progress, Path configFile) {
+    TrainingRun.Summary s = TrainingRun.run(c, run, resume, force, progress, ProtectedPaths.of(configFile));
     System.out.printf(Locale.ROOT, "validation (best): accuracy %.4f  macro-F1 %.4f%n", s.validation().accuracy(), s.validation().macroF1());
     System.out.printf(Locale.ROOT, "test:              accuracy %.4f  macro-F1 %.4f%n", s.test().accuracy(), s.test().macroF1());
     System.out.println("run folder: " + run + " (report.md, metrics.json, model/)");
@@ -174,8 +198,13 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The config fields the flags set (dotted keys), then the --set ones, which win. */
   Map<String, Object> overrides() {
+    return overrides(spec, set);
+  }
+
+  /** The config fields the flags of {@code spec}'s command set, then the --set ones, which win. */
+  static Map<String, Object> overrides(CommandSpec spec, Map<String, String> set) {
     Map<String, Object> o = new LinkedHashMap<>();
-    for (ConfigFlag flag : CONFIG_FLAGS) {
+    for (ConfigFlag flag : flagsOf(spec.name())) {
       Object value = spec.findOption(flag.name()).getValue();
       if (value != null) o.put(flag.key(), flag.value(value));
     }

@@ -40,9 +40,14 @@ public sealed interface ClassWeights {
     @Override
     public float[] resolve(int numLabels, int[] trainLabels) {
       long[] counts = new long[numLabels];
-      for (int l : trainLabels) counts[l]++;
+      long labeled = 0;
+      for (int l : trainLabels) {
+        if (l < 0) continue; // unlabeled (distillation's soft labels only)
+        counts[l]++;
+        labeled++;
+      }
       float[] weights = new float[numLabels];
-      for (int i = 0; i < numLabels; i++) weights[i] = counts[i] == 0 ? 0f : (float) trainLabels.length / (numLabels * counts[i]);
+      for (int i = 0; i < numLabels; i++) weights[i] = counts[i] == 0 ? 0f : (float) labeled / (numLabels * counts[i]);
       return weights;
     }
   }

@@ -47,6 +47,12 @@ public final class FeatureCache {
     this.rowsPerChunk = rowsPerChunk;
   }
 
+  /** Rows held in memory, {@code values} row-major [values.length / hidden, hidden]. */
+  public static FeatureCache inMemory(float[] values, int hidden) {
+    if (hidden < 1 || values.length % hidden != 0) throw new IllegalArgumentException(values.length + " values are not rows of " + hidden);
+    return new FeatureCache(hidden, values.length / hidden, values.clone(), List.of(), 1);
+  }
+
   public int hidden() {
     return hidden;
   }

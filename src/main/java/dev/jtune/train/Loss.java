@@ -38,7 +38,24 @@ public interface Loss {
    * settings are resolved here, once (e.g. balanced class weights from the train labels).
    */
   static List<Loss> forRun(TrainingConfig config, List<String> labels, EncodedSplit train) {
-    return List.of(
-        CrossEntropyLoss.of(config.loss(), labels, train.labels()));
+    return forRun(config, labels, train, null);
+  }
+
+  /**
+   * As {@link #forRun(TrainingConfig, List, EncodedSplit)}, with the teacher's logits of every train
+   * example when the run distils ({@code distillation.teacher} set): the labels' cross-entropy
+   * weighs {@code 1 - alpha} (and is left out at alpha 1), the distillation term {@code alpha} (left
+   * out at alpha 0, which is plain fine-tuning).
+   */
+  static List<Loss> forRun(TrainingConfig config, List<String> labels, EncodedSplit train, FeatureCache teacherLogits) {
+    TrainingConfig.Distillation d = config.distillation();
+    if (!d.on()) return List.of(CrossEntropyLoss.of(config.loss(), labels, train.labels()));
+    if (teacherLogits == null || teacherLogits.rows() != train.size()) {
+      throw new IllegalArgumentException("a distilling run needs the teacher's logits of each of the " + train.size() + " train examples");
+    }
+    List<Loss> terms = new java.util.ArrayList<>();
+    if (d.alpha() < 1) terms.add(CrossEntropyLoss.of(config.loss(), labels, train.labels(), 1 - d.alpha()));
+    if (d.alpha() > 0) terms.add(new DistillationLoss(labels.size(), teacherLogits, d.temperature(), d.alpha()));
+    return List.copyOf(terms);
   }
 }

@@ -36,6 +36,7 @@ public final class Trainer {
   private final boolean showProgress;
   private final List<TrainingListener> extraListeners = new ArrayList<>();
   private Map<String, CheckpointStore.Tensor> initialHead = Map.of();
+  private FeatureCache teacherLogits; // a distilling run's, else null
 
   /**
    * What training produced: the trained values at the best validation (the wide part's table, null
@@ -84,6 +85,15 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * The teacher's logits of every train example (row i = example i), for a run whose config distils
+   * ({@code distillation.teacher}); see {@link Loss#forRun(TrainingConfig, List, EncodedSplit, FeatureCache)}.
+   */
+  public Trainer distillFrom(FeatureCache teacherLogits) {
+    this.teacherLogits = teacherLogits;
+    return this;
+  }
+
   public CheckpointStore checkpoints() {
     return checkpoints;
   }
@@ -91,7 +101,7 @@ public final class Trainer {
   /** Trains on {@code train}, validating on {@code val}; continues from the last checkpoint if {@code resume}. */
   public Result train(EncodedSplit train, EncodedSplit val, boolean resume) {
     if (train.size() == 0) throw new IllegalArgumentException("empty train split");
-    List<Loss> losses = Loss.forRun(config, labels, train); // settings fixed here, before any work
+    List<Loss> losses = Loss.forRun(config, labels, train, teacherLogits); // settings fixed here, before any work
     boolean cached = config.usesFeatureCache();
     boolean layerCached = !cached && config.usesLayerCache(encoderConfig.numHiddenLayers());
     CachedFeatures features = cached ? CachedFeatures.load(config, encoderConfig, pretrained, train, val, cacheDir, showProgress) : null;

@@ -40,7 +40,8 @@ public record TrainingConfig(
     @JsonPropertyDescription("training loop") Loop loop,
     @JsonPropertyDescription("validation, early stopping and best checkpoint") Validation validation,
     @JsonPropertyDescription("encoder feature cache (pooled features of a fully frozen encoder; the frozen layers' output with unfreeze_top)") Cache cache,
-    @JsonPropertyDescription("what the run's report compares") Report report) {
+    @JsonPropertyDescription("what the run's report compares") Report report,
+    @JsonPropertyDescription("knowledge distillation from a finished teacher run (jtune distill)") Distillation distillation) {
 
   /** Tokenization settings. */
   public record Tokens(
@@ -217,7 +218,88 @@ public record TrainingConfig(
   public record Report(
       @JsonPropertyDescription("fit a TF-IDF + logistic-regression baseline on the same splits (cached per dataset beside the feature cache) and compare it with the fine-tuned model in report.md and metrics.json, with a verdict on validation") boolean baseline) {}
 
+  /**
+   * Knowledge distillation: the loss becomes {@code alpha * T^2 * KL(softmax(teacher/T) ||
+   * softmax(student/T)) + (1 - alpha) * CE(labels, student)}, the teacher's logits computed once per
+   * train text and cached. Off while {@code teacher} is empty.
+   */
+  public record Distillation(
+      @JsonPropertyDescription("finished run folder (runs/<run>) whose classifier is the teacher (empty = no distillation)") String teacher,
+      @JsonPropertyDescription("softmax temperature T of the distillation term") double temperature,
+      @JsonPropertyDescription("weight of the distillation term; 1 - alpha weighs the cross-entropy on the labels (0 = plain fine-tuning)") double alpha,
+      @JsonPropertyDescription("with student_layers = 0 the student is the model field's encoder; K > 0 makes it the teacher's own fine-tuned encoder cut to K layers") int studentLayers,
+      @JsonPropertyDescription("which teacher layers a cut student keeps: spread (evenly, ending at the top layer), bottom (the first K), or 0-based indices such as 0,2,4") String layerMap,
+      @JsonPropertyDescription("CSV (with a header) or JSONL file of extra unlabeled texts the student learns from the teacher's soft labels (empty = none)") String unlabeled,
+      @JsonPropertyDescription("column (CSV) or field (JSONL) of the unlabeled file that holds the text") String unlabeledTextCol,
+      @JsonPropertyDescription("fraction of the train split whose labels the student sees (chosen per class by the seed); the rest keep only the teacher's soft labels") double labeledFraction) {
+    public Distillation {
+      if (teacher == null) teacher = "";
+      if (layerMap == null || layerMap.isBlank()) layerMap = "spread";
+      if (unlabeled == null) unlabeled = "";
+      if (unlabeledTextCol == null || unlabeledTextCol.isBlank()) unlabeledTextCol = "text";
+      require(temperature > 0 && Double.isFinite(temperature), "distillation.temperature", temperature, "must be > 0");
+      require(alpha >= 0 && alpha <= 1, "distillation.alpha", alpha, "must be in [0, 1]");
+      require(studentLayers >= 0, "distillation.student_layers", studentLayers, "must be >= 0");
+      require(labeledFraction > 0 && labeledFraction <= 1, "distillation.labeled_fraction", labeledFraction, "must be in (0, 1]");
+      boolean on = !teacher.isEmpty();
+      require(on || studentLayers == 0, "distillation.student_layers", studentLayers, "needs distillation.teacher (the encoder to cut)");
+      require(on || unlabeled.isEmpty(), "distillation.unlabeled", unlabeled, "needs distillation.teacher (who labels the texts)");
+      require(on || labeledFraction == 1, "distillation.labeled_fraction", labeledFraction,
+          "needs distillation.teacher (who labels the rest)");
+    }
+
+    /** No distillation. */
+    public static Distillation off() {
+      return new Distillation("", 2.0, 0.5, 0, "spread", "", "text", 1.0);
+    }
+
+    public boolean on() {
+      return !teacher.isEmpty();
+    }
+
+    /**
+     * The 0-based teacher layers a cut student keeps, in order, for a teacher of {@code teacherLayers}:
+     * {@code spread} takes layer {@code round((i + 1) * L / K) - 1} for i in 0..K-1 (12 -> 6 keeps
+     * 1,3,5,7,9,11: every other one, the top layer included), {@code bottom} the first K.
+     */
+    public int[] keptLayers(int teacherLayers) {
+      int k = studentLayers;
+      if (k < 1 || k > teacherLayers) {
+        throw new JtuneException("distillation.student_layers " + k + " must be between 1 and the teacher's " + teacherLayers + " layers");
+      }
+      int[] out = new int[k];
+      switch (layerMap) {
+        case "spread" -> {
+          for (int i = 0; i < k; i++) out[i] = (int) Math.round((i + 1) * (double) teacherLayers / k) - 1;
+        }
+        case "bottom" -> {
+          for (int i = 0; i < k; i++) out[i] = i;
+        }
+        default -> {
+          String[] parts = layerMap.split(",", -1);
+          if (parts.length != k) {
+            throw new JtuneException("distillation.layer_map '" + layerMap + "' names " + parts.length + " layers but student_layers is "
+                + k + "; give K comma-separated indices, spread or bottom");
+          }
+          for (int i = 0; i < k; i++) {
+            try {
+              out[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+              throw new JtuneException("distillation.layer_map '" + layerMap + "': '" + parts[i] + "' is not a layer index; give "
+                  + "comma-separated 0-based indices, spread or bottom");
+            }
+            if (out[i] < 0 || out[i] >= teacherLayers || (i > 0 && out[i] <= out[i - 1])) {
+              throw new JtuneException("distillation.layer_map '" + layerMap + "': indices must rise and lie in 0.." + (teacherLayers - 1));
+            }
+          }
+        }
+      }
+      return out;
+    }
+  }
+
   public TrainingConfig {
+    if (distillation == null) distillation = Distillation.off();
     require(model != null && !model.isBlank(), "model", model, "must name an encoder SavedModel folder");
     require(data != null && !data.isBlank(), "data", data, "must name a prepared dataset folder");
     if (initFrom == null) initFrom = "";
@@ -261,7 +343,8 @@ public record TrainingConfig(
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
         new Cache("auto", 1024, "", true),
-        new Report(true));
+        new Report(true),
+        Distillation.off());
   }
 
   /**

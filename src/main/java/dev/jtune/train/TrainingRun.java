@@ -10,6 +10,7 @@ import dev.jtune.data.LabeledText;
 import dev.jtune.data.PreparedDataset;
 import dev.jtune.data.TextTokenizer;
 import dev.jtune.data.TokenTruncation;
+import dev.jtune.data.UnlabeledTexts;
 import dev.jtune.io.AtomicFiles;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
@@ -85,7 +86,9 @@ public final class TrainingRun {
       ProtectedPaths protectedPaths) {
     long t0 = System.nanoTime();
     Path modelDir = Path.of(config.model()), dataDir = Path.of(config.data());
-    ProtectedPaths inputs = protectedPaths.with(modelDir, dataDir, config.initFrom().isEmpty() ? null : Path.of(config.initFrom()));
+    TrainingConfig.Distillation distill = config.distillation();
+    ProtectedPaths inputs = protectedPaths.with(modelDir, dataDir, config.initFrom().isEmpty() ? null : Path.of(config.initFrom()))
+        .with(distill.on() ? Path.of(distill.teacher()) : null, distill.unlabeled().isEmpty() ? null : Path.of(distill.unlabeled()));
     RunFolder folder = RunFolder.claim(runDir, resume, force, inputs);
     Path configFile = runDir.resolve(RunFolder.CONFIG_FILE);
     if (folder.resuming() && Files.exists(configFile)) {
@@ -95,7 +98,9 @@ public final class TrainingRun {
             + "--config " + configFile + ")");
       }
     }
-    EncoderSavedModel encoder = EncoderSavedModel.load(modelDir);
+    TeacherRun teacher = distill.on() ? TeacherRun.of(Path.of(distill.teacher())) : null;
+    StudentEncoder encoder = teacher != null && distill.studentLayers() > 0 ? teacher.cut(distill)
+        : StudentEncoder.of(EncoderSavedModel.load(modelDir));
     PretrainedEncoder pretrained = encoder.pretrained();
     BertConfig bert = pretrained.config();
     if (config.tokens().maxSeqLen() > bert.maxPositionEmbeddings()) {
@@ -111,6 +116,9 @@ public final class TrainingRun {
     PreparedDataset data = PreparedDataset.load(dataDir);
     checkSplits(data, dataDir);
     config.requireFitsLabels(data.labels());
+    if (teacher != null) teacher.requireLabels(data.labels(), dataDir);
+    UnlabeledTexts unlabeled = distill.unlabeled().isEmpty() ? new UnlabeledTexts(List.of(), 0)
+        : UnlabeledTexts.read(Path.of(distill.unlabeled()), distill.unlabeledTextCol());
     TrainedClassifier source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
     String dataHash = PreparedDataset.sha256(dataDir); // of the files as loaded, before the long part starts
 
@@ -122,13 +130,29 @@ public final class TrainingRun {
     EncodedSplit train, val;
     TrainingConfig.Tokens tokens = config.tokens();
     TokenTruncation truncation = TokenTruncation.of(tokens.truncation(), tokens.maxSeqLen(), tokens.headTokens());
+    List<LabeledText> trainRows = data.split("train");
+    // a distilling run may hide labels (soft labels only) and add unlabeled texts, both as class -1
+    int[] trainLabels = heldBackLabels(trainRows, data.labels().size(), distill.labeledFraction(), config.loop().seed());
+    List<String> trainTexts = new ArrayList<>(trainRows.size() + unlabeled.texts().size());
+    trainRows.forEach(r -> trainTexts.add(r.text()));
+    trainTexts.addAll(unlabeled.texts());
     try (TextTokenizer tok = TextTokenizer.load(encoder.tokenizerJson(), truncation)) {
-      train = encode(tok, data.split("train"));
+      List<int[]> ids = new ArrayList<>(trainTexts.size());
+      for (String t : trainTexts) ids.add(tok.encode(t));
+      int[] labels = java.util.Arrays.copyOf(trainLabels, trainTexts.size());
+      java.util.Arrays.fill(labels, trainRows.size(), labels.length, -1);
+      train = new EncodedSplit(ids, labels);
       val = encode(tok, data.split("val"));
     }
     Trainer trainer = new Trainer(config, bert, source == null ? pretrained.weights() : source.encoderWeights(), data.labels(),
         runDir, progress);
     if (source != null) trainer.startHeadFrom(source.headKernel(), source.headBias(), source.headWide());
+    TeacherLogits teacherLogits = null;
+    if (teacher != null) {
+      teacherLogits = TeacherLogits.load(teacher.modelDir(), trainTexts, CachedFeatures.dir(config, runDir),
+          (long) config.cache().memoryMb() << 20, config.validation().batchSize(), progress);
+      trainer.distillFrom(teacherLogits.logits());
+    }
     Trainer.Result result = trainer.train(train, val, resume);
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
@@ -140,18 +164,17 @@ public final class TrainingRun {
     ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), result.wide(), info,
         encoder.tokenizerJson());
 
-    ClassificationMetrics test;
     List<LabeledText> testRows = data.split("test");
-    try (TextClassifier classifier = TextClassifier.load(out)) {
-      test = ClassificationMetrics.fromProbabilities(
-          classifier.probabilities(testRows.stream().map(LabeledText::text).toList(), config.validation().batchSize()),
-          testRows.stream().mapToInt(LabeledText::label).toArray(), classifier.labels());
-    }
+    Scored test = Scored.of(out, testRows, config.validation().batchSize());
+    DistillationReport distilled = teacher == null ? null : new DistillationReport(distill, teacher, encoder.source(), teacherLogits, trainRows.size(),
+        (int) java.util.Arrays.stream(trainLabels).filter(y -> y < 0).count(), unlabeled, test,
+        Scored.of(teacher.modelDir(), testRows, config.validation().batchSize()));
     BaselineComparison comparison = baseline == null || baseline.lookup() == null ? null
-        : new BaselineComparison(baseline.lookup().result(), baseline.lookup().cached(), result.bestValidation(), test);
-    writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9, baseline, comparison);
+        : new BaselineComparison(baseline.lookup().result(), baseline.lookup().cached(), result.bestValidation(), test.metrics());
+    writeOutputs(config, runDir, data, dataHash, encoder, result, test.metrics(), trainSeconds, (System.nanoTime() - t0) / 1e9, baseline,
+        comparison, distilled);
     folder.finish();
-    return new Summary(runDir, result.bestValidation(), test, trainSeconds,
+    return new Summary(runDir, result.bestValidation(), test.metrics(), trainSeconds,
         comparison != null ? comparison.verdict() : baseline != null ? "baseline: " + baseline.skipped() : null);
   }
 
@@ -241,9 +264,44 @@ public final class TrainingRun {
     return new EncodedSplit(ids, labels);
   }
 
-  private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, EncoderSavedModel encoder,
+  /** A classifier's scores on a split's texts and how long scoring them took (tokenizing included). */
+  record Scored(ClassificationMetrics metrics, double seconds, int examples) {
+    static Scored of(Path model, List<LabeledText> rows, int batchSize) {
+      try (TextClassifier classifier = TextClassifier.load(model)) {
+        long t0 = System.nanoTime();
+        float[][] p = classifier.probabilities(rows.stream().map(LabeledText::text).toList(), batchSize);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Scored(ClassificationMetrics.fromProbabilities(p, rows.stream().mapToInt(LabeledText::label).toArray(),
+            classifier.labels()), seconds, rows.size());
+      }
+    }
+
+    double seqPerSecond() {
+      return examples / seconds;
+    }
+  }
+
+  /**
+   * The train labels a run learns from: all of them, or with {@code labeledFraction} < 1 that share of
+   * each class (at least one example; which ones is fixed by the seed), the others set to -1.
+   */
+  static int[] heldBackLabels(List<LabeledText> rows, int numLabels, double labeledFraction, long seed) {
+    int[] labels = rows.stream().mapToInt(LabeledText::label).toArray();
+    if (labeledFraction >= 1) return labels;
+    java.util.Random random = new java.util.Random(seed);
+    for (int c = 0; c < numLabels; c++) {
+      List<Integer> ofClass = new ArrayList<>();
+      for (int i = 0; i < labels.length; i++) if (labels[i] == c) ofClass.add(i);
+      java.util.Collections.shuffle(ofClass, random);
+      int keep = Math.max(1, (int) Math.ceil(labeledFraction * ofClass.size()));
+      for (int i = keep; i < ofClass.size(); i++) labels[ofClass.get(i)] = -1;
+    }
+    return labels;
+  }
+
+  private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, StudentEncoder encoder,
       Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds, Baseline baseline,
-      BaselineComparison comparison) {
+      BaselineComparison comparison, DistillationReport distilled) {
     TrainerState st = r.state();
     Map<String, Object> timing = new LinkedHashMap<>();
     timing.put(r.usedLayerCache() ? "layer_cache_seconds" : "feature_cache_seconds", r.cacheSeconds());
@@ -262,6 +320,7 @@ public final class TrainingRun {
     metrics.put("test", test);
     if (comparison != null) metrics.put("baseline", comparison.summary());
     else if (baseline != null) metrics.put("baseline", Map.of("skipped", baseline.skipped()));
+    if (distilled != null) metrics.put("distillation", distilled.summary());
     metrics.put("timing", timing);
     JtuneJson.write(runDir.resolve("metrics.json"), metrics);
 
@@ -271,8 +330,9 @@ public final class TrainingRun {
     provenance.put("created", Instant.now().toString());
     provenance.put("dataset", Map.of("dir", data.dir().toString(), "sha256", dataHash, "labels", data.labels(),
         "examples", Map.of("train", data.split("train").size(), "val", data.split("val").size(), "test", data.split("test").size())));
-    provenance.put("encoder", Map.of("dir", encoder.dir().toString(), "config", encoder.config().orElseThrow()));
+    provenance.put("encoder", encoder.provenance());
     if (!config.initFrom().isEmpty()) provenance.put("init_from", config.initFrom());
+    if (distilled != null) provenance.put("teacher", distilled.teacher().provenance());
     provenance.put("versions", Map.of(
         "jtune", String.valueOf(TrainingRun.class.getPackage().getImplementationVersion()),
         "tensorflow", TensorFlow.version(),
@@ -293,7 +353,7 @@ public final class TrainingRun {
     ChartWriter.confusionHeatmap(runDir.resolve("confusion_matrix.png"), "Test confusion matrix", test.labels(), test.confusion());
 
     StringBuilder md = new StringBuilder("# Training run `").append(runDir.getFileName()).append("`\n\n");
-    md.append("- encoder: `").append(config.model()).append("`, data: `").append(config.data()).append("`\n");
+    md.append("- encoder: `").append(encoder.source()).append("`, data: `").append(config.data()).append("`\n");
     md.append(String.format(Locale.ROOT, "- trained parameters: %,d (%s)%n", r.trainedParameters(),
         config.freeze().encoderFrozen() ? "head only, encoder frozen" : config.freeze().unfreezeAll() ? "all encoder layers + head"
             : "top " + config.freeze().unfreezeTop() + " encoder layers + head"));
@@ -301,6 +361,7 @@ public final class TrainingRun {
         config.validation().metric(), st.stoppedEarly() ? ", stopped early" : ""));
     md.append(String.format(Locale.ROOT, "- time: %.1f s training (%s %.1f s), %.1f s in all%n%n",
         trainSeconds, r.usedLayerCache() ? "frozen layers' cache" : "feature cache", r.cacheSeconds(), totalSeconds));
+    if (distilled != null) md.append(distilled.markdown()).append('\n');
     if (comparison != null) md.append(comparison.markdown()).append('\n');
     else if (baseline != null) md.append("## Baseline comparison\n\nbaseline ").append(baseline.skipped()).append("\n\n");
     md.append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "test", test, Map.of()).toMarkdown());

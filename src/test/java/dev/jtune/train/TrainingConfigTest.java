@@ -282,4 +282,19 @@ class TrainingConfigTest {
     assertTrue(refusedOverride("loss.class_weights", "[]").contains("loss.class_weights"));
     assertTrue(refusedOverride("loss.class_weights", "[1, -2]").contains("positive"));
   }
+
+  @Test
+  void aCutStudentKeepsTheLayersItsLayerMapNames() {
+    java.util.function.BiFunction<Integer, String, int[]> kept = (k, map) -> TrainerTest.config(Map.of("distillation.teacher", "t",
+        "distillation.student_layers", k, "distillation.layer_map", map)).distillation().keptLayers(12);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 3, 5, 7, 9, 11}, kept.apply(6, "spread"));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {3, 7, 11}, kept.apply(3, "spread"));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 2}, kept.apply(3, "bottom"));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 4, 8}, kept.apply(3, "0, 4,8"));
+    assertThrows(JtuneException.class, () -> kept.apply(3, "0,4"));
+    assertThrows(JtuneException.class, () -> kept.apply(2, "4,0"));
+    assertThrows(JtuneException.class, () -> kept.apply(13, "spread"));
+    assertThrows(JtuneException.class, () -> TrainerTest.config(Map.of("distillation.student_layers", 3)));
+    assertThrows(JtuneException.class, () -> TrainerTest.config(Map.of("distillation.teacher", "t", "distillation.alpha", 1.5)));
+  }
 }
