@@ -74,7 +74,8 @@ public record BertConfig(
       @JsonProperty("num_attention_heads") int numAttentionHeads,
       @JsonProperty("intermediate_size") int intermediateSize) {
     public LayerShape {
-      requirePositive("layer_shapes: num_attention_heads", numAttentionHeads);
+      // a layer may lose every head to pruning: its attention block is then its output bias alone
+      if (numAttentionHeads < 0) throw new IllegalArgumentException("layer_shapes: num_attention_heads must be >= 0, got " + numAttentionHeads);
       requirePositive("layer_shapes: intermediate_size", intermediateSize);
     }
   }
@@ -234,11 +235,13 @@ public record BertConfig(
     for (int l = 0; l < numHiddenLayers; l++) {
       String s = layerPrefix(l);
       long a = attentionWidth(l), ffn = layerShape(l).intermediateSize();
-      for (String qkv : List.of("query", "key", "value")) {
-        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/kernel", Shape.of(h, a)));
-        p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/bias", Shape.of(a)));
+      if (a > 0) { // a layer without heads has no query, key, value or output kernel
+        for (String qkv : List.of("query", "key", "value")) {
+          p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/kernel", Shape.of(h, a)));
+          p.add(EncoderParameter.layer(l, s + "attention/self/" + qkv + "/bias", Shape.of(a)));
+        }
+        p.add(EncoderParameter.layer(l, s + "attention/output/dense/kernel", Shape.of(a, h)));
       }
-      p.add(EncoderParameter.layer(l, s + "attention/output/dense/kernel", Shape.of(a, h)));
       p.add(EncoderParameter.layer(l, s + "attention/output/dense/bias", Shape.of(h)));
       p.add(EncoderParameter.layer(l, s + "attention/output/LayerNorm/gamma", Shape.of(h)));
       p.add(EncoderParameter.layer(l, s + "attention/output/LayerNorm/beta", Shape.of(h)));

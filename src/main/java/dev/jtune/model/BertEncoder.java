@@ -387,7 +387,8 @@ public final class BertEncoder {
     Map<Integer, Operand<TInt32>> headsShapes = new HashMap<>();
     for (int l = 0; l < firstLayer; l++) layerOutputs.add(null);
     for (int l = firstLayer; l < config.numHiddenLayers(); l++) {
-      Operand<TInt32> headsShape = headsShapes.computeIfAbsent(config.layerShape(l).numAttentionHeads(),
+      int layerHeads = config.layerShape(l).numAttentionHeads();
+      Operand<TInt32> headsShape = layerHeads == 0 ? null : headsShapes.computeIfAbsent(layerHeads,
           heads -> enc.concat(List.of(batch, seq, enc.constant(new int[] {heads, config.headSize()})), enc.constant(0)));
       x = transformerLayer(l, x, bias, headsShape);
       layerOutputs.add(x);
@@ -414,6 +415,26 @@ public final class BertEncoder {
    */
   private Operand<TFloat32> transformerLayer(int l, Operand<TFloat32> x, Operand<TFloat32> bias, Operand<TInt32> headsShape) {
     String p = BertConfig.layerPrefix(l);
+    Ops o = scope(p + "attention/output");
+    if (config.layerShape(l).numAttentionHeads() == 0) {
+      // every head pruned: the block adds its output bias, what heads with all-zero weights add at inference
+      // (no dropout on a bias)
+      x = layerNorm(o, o.nn.biasAdd(x, var(p + "attention/output/dense/bias")), p + "attention/output/LayerNorm/");
+    } else {
+      Operand<TFloat32> attention = dropout(o, dense(o, selfAttention(l, x, bias, headsShape), p + "attention/output/dense/"), l + 1);
+      x = layerNorm(o, addV2(o, attention, x), p + "attention/output/LayerNorm/");
+    }
+
+    Ops i = scope(p + "intermediate");
+    Operand<TFloat32> mid = activation(i, dense(i, x, p + "intermediate/dense/"));
+    Ops out = scope(p + "output");
+    Operand<TFloat32> y = dropout(out, dense(out, mid, p + "output/dense/"), l + 1);
+    return layerNorm(out, addV2(out, y, x), p + "output/LayerNorm/");
+  }
+
+  /** Layer {@code l}'s heads over [B*S, H]: their concatenated context, [B*S, heads * d]. */
+  private Operand<TFloat32> selfAttention(int l, Operand<TFloat32> x, Operand<TFloat32> bias, Operand<TInt32> headsShape) {
+    String p = BertConfig.layerPrefix(l);
     Ops s = scope(p + "attention/self");
     Operand<TInt32> toHeads = s.constant(new int[] {0, 2, 1, 3});
     // [B*S, H] -> [B, S, heads, d] -> [B, heads, S, d]
@@ -424,17 +445,7 @@ public final class BertEncoder {
     Operand<TFloat32> scores = s.math.mul(batchMatMul(s, q, k, true), s.constant((float) (1 / Math.sqrt(config.headSize()))));
     Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)), l + 1);
     Operand<TFloat32> context = s.linalg.transpose(batchMatMul(s, probs, v, false), toHeads); // [B, S, heads, d]
-    context = s.reshape(context, s.constant(new int[] {-1, config.attentionWidth(l)})); // [B*S, heads * d]
-
-    Ops o = scope(p + "attention/output");
-    Operand<TFloat32> attention = dropout(o, dense(o, context, p + "attention/output/dense/"), l + 1);
-    x = layerNorm(o, addV2(o, attention, x), p + "attention/output/LayerNorm/");
-
-    Ops i = scope(p + "intermediate");
-    Operand<TFloat32> mid = activation(i, dense(i, x, p + "intermediate/dense/"));
-    Ops out = scope(p + "output");
-    Operand<TFloat32> y = dropout(out, dense(out, mid, p + "output/dense/"), l + 1);
-    return layerNorm(out, addV2(out, y, x), p + "output/LayerNorm/");
+    return s.reshape(context, s.constant(new int[] {-1, config.attentionWidth(l)})); // [B*S, heads * d]
   }
 
   private Operand<TFloat32> dense(Ops s, Operand<TFloat32> x, String prefix) {

@@ -33,9 +33,10 @@ import org.tensorflow.lite.schema.SubGraph;
  */
 class PrunedLayersExportTest {
 
-  @Test
-  void onnxOfAPrunedEncoderClassifierMatchesTensorFlowOnDynamicShapes() throws Exception {
-    try (InferenceModel m = TinyClassifier.build(TinyClassifier.PRUNED, Pooling.CLS, 31)) {
+  @org.junit.jupiter.params.ParameterizedTest(name = "layer 1 without heads: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void onnxOfAPrunedEncoderClassifierMatchesTensorFlowOnDynamicShapes(boolean headless) throws Exception {
+    try (InferenceModel m = TinyClassifier.build(headless ? TinyClassifier.HEADLESS_LAYER : TinyClassifier.PRUNED, Pooling.CLS, 31)) {
       InferenceIr ir = GraphLowering.lower(m.graph(), m.session(), m.inputOps(), m.outputTensors(), null);
       byte[] onnx = OnnxWriter.write(ir, "pruned", "test");
       OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -75,6 +76,20 @@ class PrunedLayersExportTest {
       // layer 1 one head (8) and FFN 40; then the pooler and the classifier
       assertEquals(List.of("24x32", "24x32", "24x32", "32x24", "48x32", "32x48",
           "8x32", "8x32", "8x32", "32x8", "40x32", "32x40", "32x32", "3x32"), weights);
+    }
+    // a layer without heads has no attention matmuls at all
+    try (InferenceModel m = TinyClassifier.build(TinyClassifier.HEADLESS_LAYER, Pooling.CLS, 33)) {
+      InferenceIr ir = GraphLowering.lower(m.graph(), m.session(), m.inputOps(), m.outputTensors(), new GraphLowering.FixedShape(1, 16));
+      Model model = Model.getRootAsModel(ByteBuffer.wrap(TfliteWriter.write(ir, TflitePrecision.FLOAT32, "test")));
+      SubGraph g = model.subgraphs(0);
+      List<String> weights = new ArrayList<>();
+      for (int i = 0; i < g.operatorsLength(); i++) {
+        Operator op = g.operators(i);
+        if (model.operatorCodes((int) op.opcodeIndex()).builtinCode() != BuiltinOperator.FULLY_CONNECTED) continue;
+        var w = g.tensors((int) op.inputs(1));
+        weights.add(w.shape(0) + "x" + w.shape(1));
+      }
+      assertEquals(List.of("24x32", "24x32", "24x32", "32x24", "48x32", "32x48", "40x32", "32x40", "32x32", "3x32"), weights);
     }
   }
 }

@@ -41,10 +41,11 @@ class TfliteLiteRtTest {
     }
   }
 
-  @Test
-  void aPrunedEncoderRunsInLiteRtAsInTensorFlow() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "layer 1 without heads: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aPrunedEncoderRunsInLiteRtAsInTensorFlow(boolean headless) throws Exception {
     LiteRtRuntime litert = InstalledLiteRt.require();
-    try (InferenceModel m = TinyClassifier.build(TinyClassifier.PRUNED, Pooling.CLS, 34)) {
+    try (InferenceModel m = TinyClassifier.build(headless ? TinyClassifier.HEADLESS_LAYER : TinyClassifier.PRUNED, Pooling.CLS, 34)) {
       double max = runInLiteRt(litert, m, TflitePrecision.FLOAT32, new Random(35));
       assertTrue(max <= 1e-5, "float32 max diff " + max);
     }

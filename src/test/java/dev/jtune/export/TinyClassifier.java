@@ -24,6 +24,10 @@ final class TinyClassifier {
   static final BertConfig PRUNED = BertConfig.tiny(BertConfig.Pooler.DENSE)
       .withLayerShapes(List.of(new BertConfig.LayerShape(3, 48), new BertConfig.LayerShape(1, 40)));
 
+  /** {@link #PRUNED} with no head left in layer 1 (its attention block is its output bias). */
+  static final BertConfig HEADLESS_LAYER = BertConfig.tiny(BertConfig.Pooler.DENSE)
+      .withLayerShapes(List.of(new BertConfig.LayerShape(3, 48), new BertConfig.LayerShape(0, 40)));
+
   private TinyClassifier() {}
 
   static InferenceModel build(BertConfig config, Pooling pooling, long seed) {

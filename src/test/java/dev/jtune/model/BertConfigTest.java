@@ -108,9 +108,12 @@ class BertConfigTest {
     assertRefused(dir, head + "\"layer_shapes\": [{\"num_attention_heads\": 2, \"intermediate_size\": 64},"
         + " {\"num_attention_heads\": 5, \"intermediate_size\": 64}]}",
         "layer_shapes[1].num_attention_heads 5 exceeds num_attention_heads 4 (a layer keeps a subset of the heads)");
-    assertRefused(dir, head + "\"layer_shapes\": [{\"num_attention_heads\": 0, \"intermediate_size\": 64},"
+    assertRefused(dir, head + "\"layer_shapes\": [{\"num_attention_heads\": -1, \"intermediate_size\": 64},"
         + " {\"num_attention_heads\": 4, \"intermediate_size\": 64}]}",
-        "layer_shapes: num_attention_heads must be > 0, got 0");
+        "layer_shapes: num_attention_heads must be >= 0, got -1");
+    assertRefused(dir, head + "\"layer_shapes\": [{\"num_attention_heads\": 0, \"intermediate_size\": 0},"
+        + " {\"num_attention_heads\": 4, \"intermediate_size\": 64}]}",
+        "layer_shapes: intermediate_size must be > 0, got 0");
   }
 
   private static void assertRefused(Path dir, String json, String reason) throws Exception {

@@ -266,49 +266,20 @@ class BertEncoderTest {
    * columns and the removed units' intermediate columns set to zero.
    */
   static EncoderWeights prune(EncoderWeights full, List<int[]> keptHeads, List<int[]> keptUnits, boolean slice) {
+    if (slice) return StructuredPruning.apply(new PretrainedEncoder(TINY, full), new StructuredPruning.Plan(keptHeads, keptUnits)).weights();
     Map<String, EncoderWeights.Weight> out = new LinkedHashMap<>(full.asMap());
     int d = TINY.headSize();
     for (int l = 0; l < keptHeads.size(); l++) {
       String p = "bert/encoder/layer_" + l + "/";
       int[] columns = Arrays.stream(keptHeads.get(l)).flatMap(h -> java.util.stream.IntStream.range(h * d, h * d + d)).toArray();
-      int[] units = keptUnits.get(l);
-      if (slice) {
-        for (String qkv : List.of("query", "key", "value")) {
-          out.put(p + "attention/self/" + qkv + "/kernel", columns(full.get(p + "attention/self/" + qkv + "/kernel"), columns));
-          out.put(p + "attention/self/" + qkv + "/bias", columns(full.get(p + "attention/self/" + qkv + "/bias"), columns));
-        }
-        out.put(p + "attention/output/dense/kernel", rows(full.get(p + "attention/output/dense/kernel"), columns));
-        out.put(p + "intermediate/dense/kernel", columns(full.get(p + "intermediate/dense/kernel"), units));
-        out.put(p + "intermediate/dense/bias", columns(full.get(p + "intermediate/dense/bias"), units));
-        out.put(p + "output/dense/kernel", rows(full.get(p + "output/dense/kernel"), units));
-      } else {
-        for (String name : List.of("attention/self/value/kernel", "attention/self/value/bias")) {
-          out.put(p + name, zeroColumnsBut(full.get(p + name), columns));
-        }
-        for (String name : List.of("intermediate/dense/kernel", "intermediate/dense/bias")) {
-          out.put(p + name, zeroColumnsBut(full.get(p + name), units));
-        }
+      for (String name : List.of("attention/self/value/kernel", "attention/self/value/bias")) {
+        out.put(p + name, zeroColumnsBut(full.get(p + name), columns));
+      }
+      for (String name : List.of("intermediate/dense/kernel", "intermediate/dense/bias")) {
+        out.put(p + name, zeroColumnsBut(full.get(p + name), keptUnits.get(l)));
       }
     }
     return EncoderWeights.of(out);
-  }
-
-  /** The given columns of a [rows, cols] matrix (or entries of a vector). */
-  private static EncoderWeights.Weight columns(EncoderWeights.Weight w, int[] keep) {
-    int cols = (int) w.shape().get(w.shape().numDimensions() - 1), rows = (int) (w.shape().size() / cols);
-    float[] v = new float[rows * keep.length];
-    for (int r = 0; r < rows; r++) for (int j = 0; j < keep.length; j++) v[r * keep.length + j] = w.values()[r * cols + keep[j]];
-    long[] shape = w.shape().asArray();
-    shape[shape.length - 1] = keep.length;
-    return new EncoderWeights.Weight(Shape.of(shape), v);
-  }
-
-  /** The given rows of a [rows, cols] matrix. */
-  private static EncoderWeights.Weight rows(EncoderWeights.Weight w, int[] keep) {
-    int cols = (int) w.shape().get(1);
-    float[] v = new float[keep.length * cols];
-    for (int j = 0; j < keep.length; j++) System.arraycopy(w.values(), keep[j] * cols, v, j * cols, cols);
-    return new EncoderWeights.Weight(Shape.of(keep.length, cols), v);
   }
 
   private static EncoderWeights.Weight zeroColumnsBut(EncoderWeights.Weight w, int[] keep) {
