@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       TrainCommand.class,
       DistillCommand.class,
+      PruneCommand.class,
       EvaluateCommand.class,
       BaselineCommand.class,
       ExportCommand.class,

@@ -119,7 +119,7 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.off("--no-baseline", "report.baseline"));
 
   /** The flags of {@code jtune distill}: the student's encoder and the distillation group, then those of train but --model. */
-  static final List<ConfigFlag> DISTILL_FLAGS = java.util.stream.Stream.concat(Stream.of(
+  static final List<ConfigFlag> DISTILL_FLAGS = Stream.concat(Stream.of(
       ConfigFlag.of("--teacher", "distillation.teacher", "RUN"),
       ConfigFlag.of("--student", "model", "DIR"),
       ConfigFlag.of("--student-layers", "distillation.student_layers", "K"),
@@ -131,9 +131,20 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--labeled-fraction", "distillation.labeled_fraction", "F")),
       CONFIG_FLAGS.stream().filter(f -> !f.name().equals("--model"))).toList();
 
+  /** The flags of {@code jtune prune}: the pruning budget, then those of train but --model and --init-from. */
+  static final List<ConfigFlag> PRUNE_FLAGS = Stream.concat(Stream.of(
+      ConfigFlag.of("--heads", "pruning.heads", "F"),
+      ConfigFlag.of("--ffn", "pruning.ffn", "F"),
+      ConfigFlag.of("--scope", "pruning.scope", null)),
+      CONFIG_FLAGS.stream().filter(f -> !f.name().equals("--model") && !f.name().equals("--init-from"))).toList();
+
   /** The config flags of the command named {@code command}. */
   static List<ConfigFlag> flagsOf(String command) {
-    return command.equals(DistillCommand.NAME) ? DISTILL_FLAGS : CONFIG_FLAGS;
+    return switch (command) {
+      case DistillCommand.NAME -> DISTILL_FLAGS;
+      case PruneCommand.NAME -> PRUNE_FLAGS;
+      default -> CONFIG_FLAGS;
+    };
   }
 
   /** Adds {@link #CONFIG_FLAGS} to the command, each made from its config field. */

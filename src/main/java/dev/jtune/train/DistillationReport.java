@@ -13,7 +13,7 @@ import java.util.Map;
  * @param student the student's test scoring (its own model/, the texts in order)
  * @param teacherTest the teacher's scoring of the same texts with the same batch size
  */
-record DistillationReport(TrainingConfig.Distillation settings, TeacherRun teacher, String studentEncoder, TeacherLogits logits,
+record DistillationReport(TrainingConfig.Distillation settings, SourceRun teacher, String studentEncoder, TeacherLogits logits,
     int trainExamples, int heldBack, dev.jtune.data.UnlabeledTexts unlabeled, TrainingRun.Scored student, TrainingRun.Scored teacherTest) {
 
   /** Student test seq/s over teacher test seq/s, measured in the same run. */

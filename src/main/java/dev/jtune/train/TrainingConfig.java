@@ -41,7 +41,8 @@ public record TrainingConfig(
     @JsonPropertyDescription("validation, early stopping and best checkpoint") Validation validation,
     @JsonPropertyDescription("encoder feature cache (pooled features of a fully frozen encoder; the frozen layers' output with unfreeze_top)") Cache cache,
     @JsonPropertyDescription("what the run's report compares") Report report,
-    @JsonPropertyDescription("knowledge distillation from a finished teacher run (jtune distill)") Distillation distillation) {
+    @JsonPropertyDescription("knowledge distillation from a finished teacher run (jtune distill)") Distillation distillation,
+    @JsonPropertyDescription("structured pruning of a finished run before this run fine-tunes it (jtune prune)") Pruning pruning) {
 
   /** Tokenization settings. */
   public record Tokens(
@@ -298,11 +299,43 @@ public record TrainingConfig(
     }
   }
 
+  /**
+   * Structured pruning: the encoder of a finished run with a share of its attention heads and
+   * feed-forward neurons removed (the least important by weight magnitude), its head kept, is what
+   * this run fine-tunes (the recovery). Off while {@code from} is empty.
+   */
+  public record Pruning(
+      @JsonPropertyDescription("finished run folder (runs/<run>) whose classifier is pruned and then fine-tuned by this run (empty = no pruning)") String from,
+      @JsonPropertyDescription("fraction of all attention heads removed, in [0, 1) (a layer may lose all its heads)") double heads,
+      @JsonPropertyDescription("fraction of all feed-forward neurons removed, in [0, 1) (each layer keeps at least one)") double ffn,
+      @JsonPropertyDescription("how the budget is spent: global (units of all layers ranked together, each layer's scores normalised) or layer (the same fraction of every layer)") String scope) {
+    public Pruning {
+      if (from == null) from = "";
+      if (scope == null || scope.isBlank()) scope = "global";
+      require(heads >= 0 && heads < 1, "pruning.heads", heads, "must be in [0, 1)");
+      require(ffn >= 0 && ffn < 1, "pruning.ffn", ffn, "must be in [0, 1)");
+      require(oneOf(scope, "global", "layer"), "pruning.scope", scope, "must be global or layer");
+      require(!from.isEmpty() || (heads == 0 && ffn == 0), "pruning.heads", heads, "needs pruning.from (the run to prune)");
+    }
+
+    public static Pruning off() {
+      return new Pruning("", 0, 0, "global");
+    }
+
+    public boolean on() {
+      return !from.isEmpty();
+    }
+  }
+
   public TrainingConfig {
     if (distillation == null) distillation = Distillation.off();
+    if (pruning == null) pruning = Pruning.off();
     require(model != null && !model.isBlank(), "model", model, "must name an encoder SavedModel folder");
     require(data != null && !data.isBlank(), "data", data, "must name a prepared dataset folder");
     if (initFrom == null) initFrom = "";
+    require(!pruning.on() || initFrom.isEmpty(), "init_from", initFrom, "cannot be combined with pruning.from (the pruned run is the start)");
+    require(!pruning.on() || distillation.studentLayers() == 0, "distillation.student_layers", distillation.studentLayers(),
+        "cannot be combined with pruning.from (the pruned run is the student)");
     java.util.Objects.requireNonNull(tokens, "tokens");
     java.util.Objects.requireNonNull(head, "head");
     java.util.Objects.requireNonNull(loss, "loss");
@@ -344,7 +377,8 @@ public record TrainingConfig(
         new Validation(0, 64, "macro_f1", 3),
         new Cache("auto", 1024, "", true),
         new Report(true),
-        Distillation.off());
+        Distillation.off(),
+        Pruning.off());
   }
 
   /**

@@ -88,7 +88,8 @@ public final class TrainingRun {
     Path modelDir = Path.of(config.model()), dataDir = Path.of(config.data());
     TrainingConfig.Distillation distill = config.distillation();
     ProtectedPaths inputs = protectedPaths.with(modelDir, dataDir, config.initFrom().isEmpty() ? null : Path.of(config.initFrom()))
-        .with(distill.on() ? Path.of(distill.teacher()) : null, distill.unlabeled().isEmpty() ? null : Path.of(distill.unlabeled()));
+        .with(distill.on() ? Path.of(distill.teacher()) : null, distill.unlabeled().isEmpty() ? null : Path.of(distill.unlabeled()),
+            config.pruning().on() ? Path.of(config.pruning().from()) : null);
     RunFolder folder = RunFolder.claim(runDir, resume, force, inputs);
     Path configFile = runDir.resolve(RunFolder.CONFIG_FILE);
     if (folder.resuming() && Files.exists(configFile)) {
@@ -98,8 +99,11 @@ public final class TrainingRun {
             + "--config " + configFile + ")");
       }
     }
-    TeacherRun teacher = distill.on() ? TeacherRun.of(Path.of(distill.teacher())) : null;
-    StudentEncoder encoder = teacher != null && distill.studentLayers() > 0 ? teacher.cut(distill)
+    SourceRun teacher = distill.on() ? SourceRun.of(Path.of(distill.teacher()), "distillation.teacher") : null;
+    TrainingConfig.Pruning pruning = config.pruning();
+    SourceRun unpruned = pruning.on() ? SourceRun.of(Path.of(pruning.from()), "pruning.from") : null;
+    StudentEncoder encoder = unpruned != null ? unpruned.pruned(pruning)
+        : teacher != null && distill.studentLayers() > 0 ? teacher.cut(distill)
         : StudentEncoder.of(EncoderSavedModel.load(modelDir));
     PretrainedEncoder pretrained = encoder.pretrained();
     BertConfig bert = pretrained.config();
@@ -117,6 +121,10 @@ public final class TrainingRun {
     checkSplits(data, dataDir);
     config.requireFitsLabels(data.labels());
     if (teacher != null) teacher.requireLabels(data.labels(), dataDir);
+    if (unpruned != null) {
+      unpruned.requireLabels(data.labels(), dataDir);
+      requireHeadFits(encoder.startingHead(), config, bert, "pruning.from " + unpruned.dir());
+    }
     UnlabeledTexts unlabeled = distill.unlabeled().isEmpty() ? new UnlabeledTexts(List.of(), 0)
         : UnlabeledTexts.read(Path.of(distill.unlabeled()), distill.unlabeledTextCol());
     TrainedClassifier source = config.initFrom().isEmpty() ? null : initSource(config, bert, data.labels());
@@ -146,7 +154,8 @@ public final class TrainingRun {
     }
     Trainer trainer = new Trainer(config, bert, source == null ? pretrained.weights() : source.encoderWeights(), data.labels(),
         runDir, progress);
-    if (source != null) trainer.startHeadFrom(source.headKernel(), source.headBias(), source.headWide());
+    TrainedClassifier head = source != null ? source : encoder.startingHead();
+    if (head != null) trainer.startHeadFrom(head.headKernel(), head.headBias(), head.headWide());
     TeacherLogits teacherLogits = null;
     if (teacher != null) {
       teacherLogits = TeacherLogits.load(teacher.modelDir(), trainTexts, CachedFeatures.dir(config, runDir),
@@ -169,10 +178,12 @@ public final class TrainingRun {
     DistillationReport distilled = teacher == null ? null : new DistillationReport(distill, teacher, encoder.source(), teacherLogits, trainRows.size(),
         (int) java.util.Arrays.stream(trainLabels).filter(y -> y < 0).count(), unlabeled, test,
         Scored.of(teacher.modelDir(), testRows, config.validation().batchSize()));
+    PruningReport prunedReport = unpruned == null ? null
+        : new PruningReport(unpruned, encoder.provenance(), test, Scored.of(unpruned.modelDir(), testRows, config.validation().batchSize()));
     BaselineComparison comparison = baseline == null || baseline.lookup() == null ? null
         : new BaselineComparison(baseline.lookup().result(), baseline.lookup().cached(), result.bestValidation(), test.metrics());
     writeOutputs(config, runDir, data, dataHash, encoder, result, test.metrics(), trainSeconds, (System.nanoTime() - t0) / 1e9, baseline,
-        comparison, distilled);
+        comparison, distilled, prunedReport);
     folder.finish();
     return new Summary(runDir, result.bestValidation(), test.metrics(), trainSeconds,
         comparison != null ? comparison.verdict() : baseline != null ? "baseline: " + baseline.skipped() : null);
@@ -209,23 +220,28 @@ public final class TrainingRun {
       throw new JtuneException("init_from " + dir + ": its labels " + source.labels() + " differ from " + config.data()
           + " " + labels + "; start from a run trained on the same labels");
     }
+    requireHeadFits(source, config, bert, "init_from " + dir);
+    return source;
+  }
+
+  /** The head of {@code source} (named {@code what} in errors) can start this run's head: same pooling, layers and wide part. */
+  static void requireHeadFits(TrainedClassifier source, TrainingConfig config, BertConfig bert, String what) {
     ClassifierSpec head = source.classifier();
     if (head.pooling() != config.head().pooling()) {
-      throw new JtuneException("init_from " + dir + ": its head pools with " + head.pooling() + ", this run with "
+      throw new JtuneException(what + ": its head pools with " + head.pooling() + ", this run with "
           + config.head().pooling() + "; pass --pooling " + head.pooling());
     }
     int layers = config.head().layersOf(bert.numHiddenLayers());
     if (head.layers() != layers) {
-      throw new JtuneException("init_from " + dir + ": its head reads the top " + head.layers() + " layer(s), this run "
+      throw new JtuneException(what + ": its head reads the top " + head.layers() + " layer(s), this run "
           + layers + "; pass --set head.layers=" + head.layers());
     }
     // a run without a wide part may gain one (its table starts at zero, so the start is the source's classifier);
     // a trained wide table is never dropped or re-hashed
     if (head.wideBuckets() != config.head().wideBuckets() && head.wideBuckets() != 0) {
-      throw new JtuneException("init_from " + dir + ": its head has wide_buckets " + head.wideBuckets() + ", this run "
+      throw new JtuneException(what + ": its head has wide_buckets " + head.wideBuckets() + ", this run "
           + config.head().wideBuckets() + "; pass --wide-buckets " + head.wideBuckets());
     }
-    return source;
   }
 
   /** Labels must be usable: every label present in train, and the train split not empty. */
@@ -301,7 +317,7 @@ public final class TrainingRun {
 
   private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, StudentEncoder encoder,
       Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds, Baseline baseline,
-      BaselineComparison comparison, DistillationReport distilled) {
+      BaselineComparison comparison, DistillationReport distilled, PruningReport pruned) {
     TrainerState st = r.state();
     Map<String, Object> timing = new LinkedHashMap<>();
     timing.put(r.usedLayerCache() ? "layer_cache_seconds" : "feature_cache_seconds", r.cacheSeconds());
@@ -321,6 +337,7 @@ public final class TrainingRun {
     if (comparison != null) metrics.put("baseline", comparison.summary());
     else if (baseline != null) metrics.put("baseline", Map.of("skipped", baseline.skipped()));
     if (distilled != null) metrics.put("distillation", distilled.summary());
+    if (pruned != null) metrics.put("pruning", pruned.summary());
     metrics.put("timing", timing);
     JtuneJson.write(runDir.resolve("metrics.json"), metrics);
 
@@ -361,6 +378,7 @@ public final class TrainingRun {
         config.validation().metric(), st.stoppedEarly() ? ", stopped early" : ""));
     md.append(String.format(Locale.ROOT, "- time: %.1f s training (%s %.1f s), %.1f s in all%n%n",
         trainSeconds, r.usedLayerCache() ? "frozen layers' cache" : "feature cache", r.cacheSeconds(), totalSeconds));
+    if (pruned != null) md.append(pruned.markdown()).append('\n');
     if (distilled != null) md.append(distilled.markdown()).append('\n');
     if (comparison != null) md.append(comparison.markdown()).append('\n');
     else if (baseline != null) md.append("## Baseline comparison\n\nbaseline ").append(baseline.skipped()).append("\n\n");
