@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
       "Structured pruning: remove the least important attention heads (--heads F) and feed-forward neurons (--ffn F)",
       "of a finished run (importance = weight magnitude), then fine-tune the smaller model with the source run's recipe",
       "(train flags override it, e.g. --unfreeze all --epochs 1). --distill learns from the unpruned model too.",
+      "Magnitude pruning: --sparsity F zeroes that share of the trained layer kernels while fine-tuning, on a",
+      "polynomial schedule (--initial-sparsity, --begin-step, --end-step, --frequency).",
       "Writes a normal run folder; report.md and metrics.json compare it with the unpruned model."
     })
 public final class PruneCommand implements Callable<Integer> {
@@ -71,8 +73,9 @@ public final class PruneCommand implements Callable<Integer> {
     o.put("pruning.from", source.toString());
     o.putAll(TrainCommand.overrides(spec, set));
     TrainingConfig c = TrainingConfig.resolve(sourceConfig, o);
-    if (c.pruning().heads() == 0 && c.pruning().ffn() == 0) {
-      throw new JtuneException("jtune prune needs a budget: --heads F and/or --ffn F (fractions removed, e.g. --heads 0.3 --ffn 0.5)");
+    if (c.pruning().heads() == 0 && c.pruning().ffn() == 0 && !c.pruning().magnitude()) {
+      throw new JtuneException("jtune prune needs a budget: --heads F and/or --ffn F (fractions removed, e.g. --heads 0.3 --ffn 0.5), "
+          + "or --sparsity F (magnitude pruning while fine-tuning, with --unfreeze all)");
     }
     Path run = out != null ? out : source.resolveSibling(source.getFileName() + "-pruned");
     return TrainCommand.runAndReport(c, run, resume, force, !noProgress, sourceConfig);

@@ -135,7 +135,12 @@ public final class TrainCommand implements Callable<Integer> {
   static final List<ConfigFlag> PRUNE_FLAGS = Stream.concat(Stream.of(
       ConfigFlag.of("--heads", "pruning.heads", "F"),
       ConfigFlag.of("--ffn", "pruning.ffn", "F"),
-      ConfigFlag.of("--scope", "pruning.scope", null)),
+      ConfigFlag.of("--scope", "pruning.scope", null),
+      ConfigFlag.of("--sparsity", "pruning.sparsity", "F"),
+      ConfigFlag.of("--initial-sparsity", "pruning.initial_sparsity", "F"),
+      ConfigFlag.of("--begin-step", "pruning.begin_step", "STEP"),
+      ConfigFlag.of("--end-step", "pruning.end_step", "STEP"),
+      ConfigFlag.of("--frequency", "pruning.frequency", "STEPS")),
       CONFIG_FLAGS.stream().filter(f -> !f.name().equals("--model") && !f.name().equals("--init-from"))).toList();
 
   /** The config flags of the command named {@code command}. */

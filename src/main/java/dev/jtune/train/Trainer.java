@@ -122,8 +122,10 @@ public final class Trainer {
         BatchFeeder valFeeder = layerCached ? g.feeder(val, states.val()) : g.feeder(val, cached ? features.val() : null);
         BatchFeeder trainFeeder = layerCached ? g.feeder(train, states.train()) : g.feeder(train, cached ? features.train() : null);
         Validator validator = new Validator(session, g.probabilities(), valFeeder, val, labels, config.validation().batchSize());
-        TrainingLoop loop = new TrainingLoop(plan, g, session, trainFeeder,
-            listeners(plan, validator, guard), guard, checkpoints);
+        List<TrainingListener> listeners = listeners(plan, validator, guard);
+        // the masks are recomputed before anything validates or checkpoints the step
+        if (config.pruning().magnitude()) listeners.add(0, new MagnitudePruning(session, g, config.pruning(), plan.totalSteps()));
+        TrainingLoop loop = new TrainingLoop(plan, g, session, trainFeeder, listeners, guard, checkpoints);
         state = loop.run(state);
         // the exported classifier is the best validated one
         if (Files.isRegularFile(checkpoints.best())) g.write(session, CheckpointStore.read(checkpoints.best()).tensors());

@@ -308,7 +308,12 @@ public record TrainingConfig(
       @JsonPropertyDescription("finished run folder (runs/<run>) whose classifier is pruned and then fine-tuned by this run (empty = no pruning)") String from,
       @JsonPropertyDescription("fraction of all attention heads removed, in [0, 1) (a layer may lose all its heads)") double heads,
       @JsonPropertyDescription("fraction of all feed-forward neurons removed, in [0, 1) (each layer keeps at least one)") double ffn,
-      @JsonPropertyDescription("how the budget is spent: global (units of all layers ranked together, each layer's scores normalised) or layer (the same fraction of every layer)") String scope) {
+      @JsonPropertyDescription("how the budget is spent: global (units of all layers ranked together, each layer's scores normalised) or layer (the same fraction of every layer)") String scope,
+      @JsonPropertyDescription("magnitude pruning while training: the share of each trained encoder layer's kernel weights set to zero by the end of the schedule, in [0, 1) (0 = off)") double sparsity,
+      @JsonPropertyDescription("sparsity at begin_step; it rises to pruning.sparsity as TF Model Optimization's PolynomialDecay (power 3)") double initialSparsity,
+      @JsonPropertyDescription("optimizer step at which magnitude pruning starts") long beginStep,
+      @JsonPropertyDescription("optimizer step at which the final sparsity is reached (-1 = two thirds of the run's steps; the rest trains at the final sparsity)") long endStep,
+      @JsonPropertyDescription("recompute the masks every N optimizer steps between begin_step and end_step") int frequency) {
     public Pruning {
       if (from == null) from = "";
       if (scope == null || scope.isBlank()) scope = "global";
@@ -316,10 +321,21 @@ public record TrainingConfig(
       require(ffn >= 0 && ffn < 1, "pruning.ffn", ffn, "must be in [0, 1)");
       require(oneOf(scope, "global", "layer"), "pruning.scope", scope, "must be global or layer");
       require(!from.isEmpty() || (heads == 0 && ffn == 0), "pruning.heads", heads, "needs pruning.from (the run to prune)");
+      require(sparsity >= 0 && sparsity < 1, "pruning.sparsity", sparsity, "must be in [0, 1)");
+      require(initialSparsity >= 0 && initialSparsity <= sparsity || sparsity == 0 && initialSparsity == 0, "pruning.initial_sparsity",
+          initialSparsity, "must be in [0, pruning.sparsity]");
+      require(beginStep >= 0, "pruning.begin_step", beginStep, "must be >= 0");
+      require(endStep == -1 || endStep > beginStep, "pruning.end_step", endStep, "must be after pruning.begin_step (or -1)");
+      require(frequency >= 1, "pruning.frequency", frequency, "must be >= 1");
     }
 
     public static Pruning off() {
-      return new Pruning("", 0, 0, "global");
+      return new Pruning("", 0, 0, "global", 0, 0, 0, -1, 100);
+    }
+
+    /** Whether weights are masked by magnitude while training. */
+    public boolean magnitude() {
+      return sparsity > 0;
     }
 
     public boolean on() {
@@ -336,6 +352,8 @@ public record TrainingConfig(
     require(!pruning.on() || initFrom.isEmpty(), "init_from", initFrom, "cannot be combined with pruning.from (the pruned run is the start)");
     require(!pruning.on() || distillation.studentLayers() == 0, "distillation.student_layers", distillation.studentLayers(),
         "cannot be combined with pruning.from (the pruned run is the student)");
+    require(!pruning.magnitude() || freeze == null || !freeze.encoderFrozen(), "pruning.sparsity", pruning.sparsity(),
+        "prunes trained encoder weights, but the encoder is frozen; pass --unfreeze all (or --unfreeze-top K)");
     java.util.Objects.requireNonNull(tokens, "tokens");
     java.util.Objects.requireNonNull(head, "head");
     java.util.Objects.requireNonNull(loss, "loss");

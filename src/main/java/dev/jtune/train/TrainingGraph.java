@@ -68,6 +68,9 @@ final class TrainingGraph {
   private final List<Variable<TFloat32>> checkpointed = new ArrayList<>();
   private final Map<String, Placeholder<TFloat32>> restoreValues = new LinkedHashMap<>();
   private final Map<String, Op> restoreOps = new LinkedHashMap<>();
+  private final Map<Variable<TFloat32>, Variable<TFloat32>> masks = new LinkedHashMap<>(); // kernel -> its pruning mask
+  private final Op updateWithMasks; // the optimizer update, then the masks; null without magnitude pruning
+  private final Op applyMasks; // the masks alone; null without magnitude pruning
 
   /**
    * Builds into {@code graph} the training graph of {@code config} over an encoder of {@code
@@ -136,7 +139,7 @@ final class TrainingGraph {
     for (Loss term : lossTerms) losses.add(term.build(lossTerms.size() == 1 ? tf : tf.withSubScope("loss_" + losses.size()), head.logits()));
     loss = losses.size() == 1 ? losses.get(0).value() : tf.withName("loss").math.addN(losses.stream().map(Loss.Built::value).toList());
 
-    List<Variable<TFloat32>> encoderTrained = new ArrayList<>();
+    List<Variable<TFloat32>> encoderTrained = new ArrayList<>(); // identity matters: masks are keyed by variable
     if (encoder != null) {
       for (EncoderVariable v : encoder.variables()) {
         if (trains(v.parameter(), config.freeze(), encoderConfig.numHiddenLayers())) encoderTrained.add(v.variable());
@@ -150,6 +153,29 @@ final class TrainingGraph {
         new AdamW.Settings(o.beta1(), o.beta2(), o.epsilon(), o.maxGradNorm(), config.loop().gradAccumulation()));
     checkpointed.addAll(trained);
     checkpointed.addAll(optimizer.slots());
+    if (config.pruning().magnitude()) {
+      // one mask per trained layer kernel (1 = kept), checkpointed so a resumed run keeps its zeros; after each
+      // update the kernels are multiplied by their masks, so every forward pass sees the pruned weights
+      Ops m = tf.withSubScope("pruning");
+      List<Op> afterUpdate = new ArrayList<>(), now = new ArrayList<>();
+      Ops ordered = m.withControlDependencies(List.of(optimizer.apply()));
+      for (EncoderVariable v : encoder.variables()) {
+        EncoderParameter p = v.parameter();
+        if (p.block() != EncoderParameter.Block.LAYER || !p.name().endsWith("/kernel") || !encoderTrained.contains(v.variable())) continue;
+        Variable<TFloat32> mask = m.withName(p.name().replace('/', '_') + "_mask")
+            .variable(m.fill(m.constant(p.shape().asArray()), m.constant(1f))); // from the static shape: needs no variable's value
+        masks.put(v.variable(), mask);
+        checkpointed.add(mask);
+        afterUpdate.add(ordered.assign(v.variable(), ordered.math.mul(v.variable(), mask)));
+        now.add(m.assign(v.variable(), m.math.mul(v.variable(), mask)));
+      }
+      if (masks.isEmpty()) throw new JtuneException("pruning.sparsity: this run trains no encoder layer kernel to prune");
+      updateWithMasks = m.withName("update_and_mask").withControlDependencies(afterUpdate).noOp();
+      applyMasks = m.withName("apply_masks").withControlDependencies(now).noOp();
+    } else {
+      updateWithMasks = null;
+      applyMasks = null;
+    }
     Ops restore = tf.withSubScope("restore");
     for (Variable<TFloat32> v : checkpointed) {
       Placeholder<TFloat32> value = restore.placeholder(TFloat32.class, Placeholder.shape(v.shape()));
@@ -219,6 +245,21 @@ final class TrainingGraph {
       feeds.feed(encoder.dropoutRate(), TFloat32.scalarOf((float) config.freeze().encoderDropout()));
       feeds.feed(encoder.dropoutSeed(), TInt64.vectorOf(seed));
     }
+  }
+
+  /** The op that completes an optimizer step: the update, followed by the pruning masks when there are any. */
+  Op update() {
+    return updateWithMasks != null ? updateWithMasks : optimizer.apply();
+  }
+
+  /** Each magnitude-pruned kernel with its mask variable (empty without magnitude pruning). */
+  Map<Variable<TFloat32>, Variable<TFloat32>> masks() {
+    return masks;
+  }
+
+  /** Multiplies the pruned kernels by their masks now (after new masks were written). */
+  void applyMasks(Session s) {
+    if (applyMasks != null) s.runner().addTarget(applyMasks).run().close();
   }
 
   /** The objective: the sum of the loss terms. */

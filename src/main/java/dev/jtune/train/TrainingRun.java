@@ -12,6 +12,7 @@ import dev.jtune.data.TextTokenizer;
 import dev.jtune.data.TokenTruncation;
 import dev.jtune.data.UnlabeledTexts;
 import dev.jtune.io.AtomicFiles;
+import dev.jtune.io.CompressedSize;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.io.TempSiblings;
 import dev.jtune.eval.ChartWriter;
@@ -338,6 +339,7 @@ public final class TrainingRun {
     else if (baseline != null) metrics.put("baseline", Map.of("skipped", baseline.skipped()));
     if (distilled != null) metrics.put("distillation", distilled.summary());
     if (pruned != null) metrics.put("pruning", pruned.summary());
+    if (config.pruning().magnitude()) metrics.put("magnitude_pruning", magnitudeSummary(config, encoder.pretrained().config(), r, runDir));
     metrics.put("timing", timing);
     JtuneJson.write(runDir.resolve("metrics.json"), metrics);
 
@@ -387,6 +389,28 @@ public final class TrainingRun {
         r.bestValidation(), Map.of()).toMarkdown());
     md.append("\n![loss](loss.png)\n![metrics](metrics.png)\n![learning rate](learning_rate.png)\n![confusion](confusion_matrix.png)\n");
     AtomicFiles.writeString(runDir.resolve("report.md"), md.toString());
+  }
+
+  /**
+   * What magnitude pruning left: the target and achieved sparsity of the pruned kernels, and the size
+   * of the model's weights raw and gzip-compressed (what the zeros shrink; dense runtimes run no faster).
+   */
+  static Map<String, Object> magnitudeSummary(TrainingConfig config, BertConfig bert, Trainer.Result r, Path runDir) {
+    List<float[]> kernels = new ArrayList<>();
+    for (dev.jtune.model.EncoderParameter p : bert.parameters()) {
+      if (p.block() == dev.jtune.model.EncoderParameter.Block.LAYER && p.name().endsWith("/kernel")
+          && TrainingGraph.trains(p, config.freeze(), bert.numHiddenLayers())) {
+        kernels.add(r.encoderWeights().get(p.name()).values());
+      }
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("target_sparsity", config.pruning().sparsity());
+    m.put("achieved_sparsity", MagnitudePruning.sparsityOf(kernels));
+    m.put("pruned_kernel_weights", kernels.stream().mapToLong(k -> k.length).sum());
+    long[] sizes = CompressedSize.ofFolder(runDir.resolve(MODEL_DIR).resolve("variables"));
+    m.put("model_variables_bytes", sizes[0]);
+    m.put("model_variables_gzip_bytes", sizes[1]);
+    return m;
   }
 
   private static void writeHistory(Path file, List<TrainerState.HistoryRow> rows) {

@@ -37,7 +37,7 @@ final class TrainingStep {
       if (accumulate != null) feeds.runner().addTarget(accumulate);
       if (applyHere) {
         optimizer.feedLearningRates(feeds, step);
-        feeds.runner().addTarget(optimizer.apply());
+        feeds.runner().addTarget(graph.update());
       }
       feeds.runner().fetch(graph.loss());
       if (applyHere) feeds.runner().fetch(optimizer.gradNorm());
@@ -49,7 +49,7 @@ final class TrainingStep {
     if (apply && accumulate != null) {
       try (Feeds feeds = new Feeds(session.runner())) {
         optimizer.feedLearningRates(feeds, step);
-        try (Result r = feeds.runner().addTarget(optimizer.apply()).fetch(optimizer.gradNorm()).run()) {
+        try (Result r = feeds.runner().addTarget(graph.update()).fetch(optimizer.gradNorm()).run()) {
           gradNorm = ((TFloat32) r.get(0)).getFloat();
         }
       }

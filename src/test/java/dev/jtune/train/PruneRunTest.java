@@ -86,6 +86,21 @@ class PruneRunTest {
   }
 
   @Test
+  void magnitudePruningZeroesTheTargetShareAndTheCompressedWeightsShrink() throws Exception {
+    Path sparse = dir.resolve("runs").resolve("sparse");
+    assertEquals(0, Main.run("prune", "--run", source.toString(), "--sparsity", "0.8", "--frequency", "2", "--unfreeze", "all",
+        "--encoder-lr", "1e-3", "--epochs", "2", "--out", sparse.toString(), "--no-progress"));
+    JsonNode m = JtuneJson.MAPPER.readTree(sparse.resolve("metrics.json").toFile()).get("magnitude_pruning");
+    assertEquals(0.8, m.get("target_sparsity").asDouble());
+    assertEquals(0.8, m.get("achieved_sparsity").asDouble(), 1e-3);
+    long[] original = dev.jtune.io.CompressedSize.ofFolder(source.resolve("model").resolve("variables"));
+    assertTrue(m.get("model_variables_gzip_bytes").asLong() < 0.75 * original[1],
+        m + " vs the unpruned model's " + original[1] + " gzip bytes");
+    assertEquals("[8,8]", JtuneJson.MAPPER.readTree(sparse.resolve("metrics.json").toFile()).at("/pruning/heads").toString(),
+        "no head removed");
+  }
+
+  @Test
   void aPruneWithoutABudgetIsAClearError() {
     assertEquals(Main.EXIT_USER_ERROR, Main.run("prune", "--run", source.toString(), "--out", dir.resolve("x").toString()));
     assertFalse(Files.exists(dir.resolve("x")));
