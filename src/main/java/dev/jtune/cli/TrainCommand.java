@@ -136,6 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--heads", "pruning.heads", "F"),
       ConfigFlag.of("--ffn", "pruning.ffn", "F"),
       ConfigFlag.of("--scope", "pruning.scope", null),
+      ConfigFlag.of("--importance", "pruning.importance", null),
       ConfigFlag.of("--sparsity", "pruning.sparsity", "F"),
       ConfigFlag.of("--initial-sparsity", "pruning.initial_sparsity", "F"),
       ConfigFlag.of("--begin-step", "pruning.begin_step", "STEP"),

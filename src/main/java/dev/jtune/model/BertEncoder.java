@@ -56,10 +56,10 @@ public final class BertEncoder {
    *     turns into one kernel (inference graphs); false keeps the plain mean/variance ops, whose
    *     gradients are the verified ones (training graphs)
    */
-  public record Options(boolean dropout, long seed, int dropoutFromDepth, boolean fusedLayerNorm) {
+  public record Options(boolean dropout, long seed, int dropoutFromDepth, boolean fusedLayerNorm, boolean unitMasks) {
     /** Fused LayerNorm exactly when there is no dropout, i.e. in inference graphs. */
     public Options(boolean dropout, long seed, int dropoutFromDepth) {
-      this(dropout, seed, dropoutFromDepth, !dropout);
+      this(dropout, seed, dropoutFromDepth, !dropout, false);
     }
 
     public Options(boolean dropout, long seed) {
@@ -84,17 +84,26 @@ public final class BertEncoder {
     }
 
     public Options withSeed(long newSeed) {
-      return new Options(dropout, newSeed, dropoutFromDepth, fusedLayerNorm);
+      return new Options(dropout, newSeed, dropoutFromDepth, fusedLayerNorm, unitMasks);
     }
 
     /** Dropout only in blocks at {@code depth} and above (the ones that train). */
     public Options withDropoutFromDepth(int depth) {
-      return new Options(dropout, seed, depth, fusedLayerNorm);
+      return new Options(dropout, seed, depth, fusedLayerNorm, unitMasks);
     }
 
     /** The same options with the LayerNorm written fused ({@code true}) or as plain ops ({@code false}). */
     public Options withFusedLayerNorm(boolean fused) {
-      return new Options(dropout, seed, dropoutFromDepth, fused);
+      return new Options(dropout, seed, dropoutFromDepth, fused, unitMasks);
+    }
+
+    /**
+     * With a mask input per layer over its heads ({@link #headMask}) and its feed-forward neurons
+     * ({@link #ffnMask}), ones unless fed: the gradient of a loss with respect to them is the
+     * importance of each unit (Michel et al. 2019). Inference and training graphs have none.
+     */
+    public Options withUnitMasks() {
+      return new Options(dropout, seed, dropoutFromDepth, fusedLayerNorm, true);
     }
   }
 
@@ -130,6 +139,8 @@ public final class BertEncoder {
   private PlaceholderWithDefault<TInt64> dropoutSeed;
   private Operand<TFloat32> sequenceOutput;
   private final List<Operand<TFloat32>> layerOutputs = new ArrayList<>();
+  private final Map<Integer, PlaceholderWithDefault<TFloat32>> headMasks = new HashMap<>();
+  private final Map<Integer, PlaceholderWithDefault<TFloat32>> ffnMasks = new HashMap<>();
   private Operand<TFloat32> pooledOutput;
   private Operand<TFloat32> clsOutput;
   private Operand<TFloat32> meanOutput;
@@ -201,6 +212,20 @@ public final class BertEncoder {
 
   public Placeholder<TInt32> inputWordIds() {
     return inputWordIds;
+  }
+
+  /** Layer {@code l}'s mask over its heads, [heads] (built {@link Options#withUnitMasks}; a layer without heads has none). */
+  public PlaceholderWithDefault<TFloat32> headMask(int l) {
+    PlaceholderWithDefault<TFloat32> m = headMasks.get(l);
+    if (m == null) throw new IllegalArgumentException("no head mask for layer " + l + " (built without unit masks, or no heads)");
+    return m;
+  }
+
+  /** Layer {@code l}'s mask over its feed-forward neurons, [ffn] (built {@link Options#withUnitMasks}). */
+  public PlaceholderWithDefault<TFloat32> ffnMask(int l) {
+    PlaceholderWithDefault<TFloat32> m = ffnMasks.get(l);
+    if (m == null) throw new IllegalArgumentException("no feed-forward mask for layer " + l + " (built without unit masks)");
+    return m;
   }
 
   public Placeholder<TInt32> inputMask() {
@@ -427,6 +452,13 @@ public final class BertEncoder {
 
     Ops i = scope(p + "intermediate");
     Operand<TFloat32> mid = activation(i, dense(i, x, p + "intermediate/dense/"));
+    if (options.unitMasks()) {
+      int width = config.layerShape(l).intermediateSize();
+      PlaceholderWithDefault<TFloat32> m = i.withName("ffn_mask").placeholderWithDefault(i.fill(i.constant(new int[] {width}), i.constant(1f)),
+          Shape.of(width));
+      ffnMasks.put(l, m);
+      mid = i.math.mul(mid, m);
+    }
     Ops out = scope(p + "output");
     Operand<TFloat32> y = dropout(out, dense(out, mid, p + "output/dense/"), l + 1);
     return layerNorm(out, addV2(out, y, x), p + "output/LayerNorm/");
@@ -445,6 +477,13 @@ public final class BertEncoder {
     Operand<TFloat32> scores = s.math.mul(batchMatMul(s, q, k, true), s.constant((float) (1 / Math.sqrt(config.headSize()))));
     Operand<TFloat32> probs = dropout(s, s.nn.softmax(addV2(s, scores, bias)), l + 1);
     Operand<TFloat32> context = s.linalg.transpose(batchMatMul(s, probs, v, false), toHeads); // [B, S, heads, d]
+    if (options.unitMasks()) {
+      int heads = config.layerShape(l).numAttentionHeads();
+      PlaceholderWithDefault<TFloat32> m = s.withName("head_mask").placeholderWithDefault(s.fill(s.constant(new int[] {heads}), s.constant(1f)),
+          Shape.of(heads));
+      headMasks.put(l, m);
+      context = s.math.mul(context, s.reshape(m, s.constant(new int[] {1, 1, heads, 1})));
+    }
     return s.reshape(context, s.constant(new int[] {-1, config.attentionWidth(l)})); // [B*S, heads * d]
   }
 

@@ -51,7 +51,12 @@ public final class ClassifierGraph {
 
   /** Builds the classifier of {@code config} and {@code spec} into {@code graph} (which must not hold an encoder yet). */
   public static ClassifierGraph build(Graph graph, BertConfig config, ClassifierSpec spec) {
-    BertEncoder encoder = BertEncoder.build(graph, config, BertEncoder.Options.inference());
+    return build(graph, config, spec, BertEncoder.Options.inference());
+  }
+
+  /** As {@link #build(Graph, BertConfig, ClassifierSpec)}, the encoder built with {@code options}. */
+  public static ClassifierGraph build(Graph graph, BertConfig config, ClassifierSpec spec, BertEncoder.Options options) {
+    BertEncoder encoder = BertEncoder.build(graph, config, options);
     Ops tf = Ops.create(graph);
     int features = spec.layers() * config.hiddenSize();
     int labels = spec.numLabels();

@@ -5,6 +5,9 @@ import dev.jtune.JtuneException;
 import dev.jtune.artifact.ClassifierSpec;
 import dev.jtune.artifact.JtuneJson;
 import dev.jtune.artifact.RunLayout;
+import dev.jtune.data.LabeledText;
+import dev.jtune.data.TextTokenizer;
+import dev.jtune.data.TokenTruncation;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.ClassifierSavedModel;
 import dev.jtune.model.StructuredPruning;
@@ -77,10 +80,13 @@ record SourceRun(Path dir, String field, Path modelDir, ClassifierSpec spec, Jso
    * This run's encoder with the heads and neurons {@code settings} remove, the least important by
    * weight magnitude ({@link StructuredPruning}); the derived run starts from this run's head.
    */
-  StudentEncoder pruned(TrainingConfig.Pruning settings) {
+  StudentEncoder pruned(TrainingConfig.Pruning settings, List<LabeledText> train, long seed) {
     TrainedClassifier t = ClassifierSavedModel.read(modelDir);
     PretrainedEncoder full = new PretrainedEncoder(t.config(), t.encoderWeights());
-    StructuredPruning.Plan plan = StructuredPruning.plan(StructuredPruning.headImportance(full), StructuredPruning.neuronImportance(full),
+    boolean removes = settings.heads() > 0 || settings.ffn() > 0;
+    StructuredPruning.Importance importance = !removes || settings.importance().equals("magnitude")
+        ? StructuredPruning.magnitudeImportance(full) : gradientImportance(t, train, settings.importanceExamples(), seed);
+    StructuredPruning.Plan plan = StructuredPruning.plan(importance.heads(), importance.neurons(),
         settings.heads(), settings.ffn(), StructuredPruning.Scope.valueOf(settings.scope().toUpperCase(java.util.Locale.ROOT)));
     PretrainedEncoder pruned = StructuredPruning.apply(full, plan);
     BertConfig before = full.config(), after = pruned.config();
@@ -91,7 +97,8 @@ record SourceRun(Path dir, String field, Path modelDir, ClassifierSpec spec, Jso
     }
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("pruned_from", dir.toString());
-    p.put("importance", "weight magnitude");
+    p.put("importance", !removes ? "none (nothing removed)" : settings.importance().equals("magnitude") ? "weight magnitude"
+        : "gradient of the cross-entropy w.r.t. unit masks on " + Math.min(train.size(), settings.importanceExamples()) + " train examples");
     p.put("scope", settings.scope());
     p.put("heads", List.of(headsBefore, plan.keptHeads()));
     p.put("ffn_neurons", List.of(ffnBefore, plan.keptNeurons()));
@@ -100,6 +107,31 @@ record SourceRun(Path dir, String field, Path modelDir, ClassifierSpec spec, Jso
     String source = String.format(java.util.Locale.ROOT, "the encoder of %s pruned to %d of %d heads and %d of %d FFN neurons", dir,
         plan.keptHeads(), headsBefore, plan.keptNeurons(), ffnBefore);
     return new StudentEncoder(pruned, modelDir.resolve(RunLayout.ASSETS_DIR).resolve(spec.tokenizer()), source, p, t);
+  }
+
+  /**
+   * {@link StructuredPruning#gradientImportance} of this run's classifier on up to {@code examples}
+   * train examples drawn by the seed, tokenized as the classifier reads text.
+   */
+  private StructuredPruning.Importance gradientImportance(TrainedClassifier t, List<LabeledText> train, int examples, long seed) {
+    List<LabeledText> sample = new java.util.ArrayList<>(train);
+    java.util.Collections.shuffle(sample, new java.util.Random(seed));
+    sample = sample.subList(0, Math.min(examples, sample.size()));
+    List<int[]> ids = new java.util.ArrayList<>();
+    try (TextTokenizer tok = TextTokenizer.load(modelDir.resolve(RunLayout.ASSETS_DIR).resolve(spec.tokenizer()), TokenTruncation.of(spec))) {
+      for (LabeledText x : sample) ids.add(tok.encode(x.text()));
+    }
+    // length order keeps each batch's padding short; the importance is a sum over batches
+    Integer[] order = new Integer[ids.size()];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> ids.get(i).length));
+    List<int[]> sorted = new java.util.ArrayList<>();
+    int[] labels = new int[order.length];
+    for (int i = 0; i < order.length; i++) {
+      sorted.add(ids.get(order[i]));
+      labels[i] = sample.get(order[i]).label();
+    }
+    return StructuredPruning.gradientImportance(t, sorted, labels, 16);
   }
 
   /** The run's recorded macro-F1 on {@code split} (validation or test), or NaN when its metrics.json lacks it. */

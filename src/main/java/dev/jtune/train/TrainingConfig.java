@@ -309,6 +309,8 @@ public record TrainingConfig(
       @JsonPropertyDescription("fraction of all attention heads removed, in [0, 1) (a layer may lose all its heads)") double heads,
       @JsonPropertyDescription("fraction of all feed-forward neurons removed, in [0, 1) (each layer keeps at least one)") double ffn,
       @JsonPropertyDescription("how the budget is spent: global (units of all layers ranked together, each layer's scores normalised) or layer (the same fraction of every layer)") String scope,
+      @JsonPropertyDescription("how heads and neurons are ranked: gradient (the absolute gradient of the source classifier's cross-entropy w.r.t. unit masks on train examples, Michel et al. 2019) or magnitude (weight norms, no data)") String importance,
+      @JsonPropertyDescription("train examples (drawn by the seed) the gradient importance is computed on") int importanceExamples,
       @JsonPropertyDescription("magnitude pruning while training: the share of each trained encoder layer's kernel weights set to zero by the end of the schedule, in [0, 1) (0 = off)") double sparsity,
       @JsonPropertyDescription("sparsity at begin_step; it rises to pruning.sparsity as TF Model Optimization's PolynomialDecay (power 3)") double initialSparsity,
       @JsonPropertyDescription("optimizer step at which magnitude pruning starts") long beginStep,
@@ -320,6 +322,9 @@ public record TrainingConfig(
       require(heads >= 0 && heads < 1, "pruning.heads", heads, "must be in [0, 1)");
       require(ffn >= 0 && ffn < 1, "pruning.ffn", ffn, "must be in [0, 1)");
       require(oneOf(scope, "global", "layer"), "pruning.scope", scope, "must be global or layer");
+      if (importance == null || importance.isBlank()) importance = "gradient";
+      require(oneOf(importance, "gradient", "magnitude"), "pruning.importance", importance, "must be gradient or magnitude");
+      require(importanceExamples >= 1, "pruning.importance_examples", importanceExamples, "must be >= 1");
       require(!from.isEmpty() || (heads == 0 && ffn == 0), "pruning.heads", heads, "needs pruning.from (the run to prune)");
       require(sparsity >= 0 && sparsity < 1, "pruning.sparsity", sparsity, "must be in [0, 1)");
       require(initialSparsity >= 0 && initialSparsity <= sparsity || sparsity == 0 && initialSparsity == 0, "pruning.initial_sparsity",
@@ -330,7 +335,7 @@ public record TrainingConfig(
     }
 
     public static Pruning off() {
-      return new Pruning("", 0, 0, "global", 0, 0, 0, -1, 100);
+      return new Pruning("", 0, 0, "global", "gradient", 1024, 0, 0, 0, -1, 100);
     }
 
     /** Whether weights are masked by magnitude while training. */

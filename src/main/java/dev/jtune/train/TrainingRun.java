@@ -100,10 +100,12 @@ public final class TrainingRun {
             + "--config " + configFile + ")");
       }
     }
+    PreparedDataset data = PreparedDataset.load(dataDir);
+    checkSplits(data, dataDir);
     SourceRun teacher = distill.on() ? SourceRun.of(Path.of(distill.teacher()), "distillation.teacher") : null;
     TrainingConfig.Pruning pruning = config.pruning();
     SourceRun unpruned = pruning.on() ? SourceRun.of(Path.of(pruning.from()), "pruning.from") : null;
-    StudentEncoder encoder = unpruned != null ? unpruned.pruned(pruning)
+    StudentEncoder encoder = unpruned != null ? unpruned.pruned(pruning, data.split("train"), config.loop().seed())
         : teacher != null && distill.studentLayers() > 0 ? teacher.cut(distill)
         : StudentEncoder.of(EncoderSavedModel.load(modelDir));
     PretrainedEncoder pretrained = encoder.pretrained();
@@ -118,8 +120,6 @@ public final class TrainingRun {
       throw new JtuneException("freeze.unfreeze_top " + top + " is more than the " + bert.numHiddenLayers()
           + " layers of " + modelDir + "; use --unfreeze all to train every layer");
     }
-    PreparedDataset data = PreparedDataset.load(dataDir);
-    checkSplits(data, dataDir);
     config.requireFitsLabels(data.labels());
     if (teacher != null) teacher.requireLabels(data.labels(), dataDir);
     if (unpruned != null) {

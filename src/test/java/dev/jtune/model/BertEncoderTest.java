@@ -214,8 +214,8 @@ class BertEncoderTest {
     assertEquals(0, fusedLayerNorms(BertEncoder.Options.training(1)));
     assertEquals(0, fusedLayerNorms(BertEncoder.Options.inference().withFusedLayerNorm(false)));
     assertEquals(5, fusedLayerNorms(BertEncoder.Options.training(1).withFusedLayerNorm(true)));
-    assertEquals(new BertEncoder.Options(false, 4, 0, true), BertEncoder.Options.inference().withSeed(4));
-    assertEquals(new BertEncoder.Options(true, 4, 0, false), BertEncoder.Options.training(4));
+    assertEquals(new BertEncoder.Options(false, 4, 0, true, false), BertEncoder.Options.inference().withSeed(4));
+    assertEquals(new BertEncoder.Options(true, 4, 0, false, false), BertEncoder.Options.training(4));
 
     EncoderWeights w = randomWeights(TINY, 12);
     TokenRows rows = TokenRows.random(new Random(13), 3, 9, TINY.vocabSize());

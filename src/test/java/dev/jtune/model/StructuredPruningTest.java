@@ -74,4 +74,34 @@ class StructuredPruningTest {
     List<int[]> ffn = StructuredPruning.keep(new double[][] {{1, 2}, {3, 4}}, 0.99, StructuredPruning.Scope.GLOBAL, 1);
     assertEquals(List.of(1, 1), ffn.stream().map(k -> k.length).toList());
   }
+
+  @Test
+  void gradientImportanceScoresSilentUnitsZeroAndTheOthersAboveIt() {
+    EncoderWeights w = silenced();
+    java.util.List<String> labels = List.of("a", "b", "c");
+    dev.jtune.artifact.ClassifierSpec spec = new dev.jtune.artifact.ClassifierSpec(dev.jtune.artifact.Pooling.MEAN, 2, labels, 64);
+    Random r = new Random(8);
+    float[] kernel = new float[2 * TINY.hiddenSize() * 3];
+    for (int i = 0; i < kernel.length; i++) kernel[i] = (float) r.nextGaussian();
+    TrainedClassifier model = new TrainedClassifier(TINY, spec, w, new EncoderWeights.Weight(org.tensorflow.ndarray.Shape.of(2L * TINY.hiddenSize(), 3),
+        kernel), new EncoderWeights.Weight(org.tensorflow.ndarray.Shape.of(3), new float[3]), 0);
+    java.util.List<int[]> ids = new java.util.ArrayList<>();
+    int[] y = new int[40];
+    for (int i = 0; i < 40; i++) {
+      int[] t = new int[3 + r.nextInt(10)];
+      t[0] = 2;
+      for (int j = 1; j < t.length - 1; j++) t[j] = 4 + r.nextInt(90);
+      t[t.length - 1] = 3;
+      ids.add(t);
+      y[i] = r.nextInt(3);
+    }
+    StructuredPruning.Importance imp = StructuredPruning.gradientImportance(model, ids, y, 16);
+    assertEquals(0.0, imp.heads()[0][1]);
+    for (int h = 0; h < 4; h++) assertEquals(0.0, imp.heads()[1][h], "layer 1 head " + h);
+    for (int h : new int[] {0, 2, 3}) assertTrue(imp.heads()[0][h] > 0, "layer 0 head " + h);
+    for (int j = 0; j < 64; j++) {
+      if (j % 4 == 1) assertEquals(0.0, imp.neurons()[0][j], "neuron " + j);
+      else assertTrue(imp.neurons()[0][j] > 0, "neuron " + j);
+    }
+  }
 }

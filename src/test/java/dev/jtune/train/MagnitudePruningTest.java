@@ -20,7 +20,7 @@ class MagnitudePruningTest {
   @TempDir Path dir;
 
   static TrainingConfig.Pruning schedule(double initial, double fin, long begin, long end, int freq) {
-    return new TrainingConfig.Pruning("", 0, 0, "global", fin, initial, begin, end, freq);
+    return new TrainingConfig.Pruning("", 0, 0, "global", "gradient", 1024, fin, initial, begin, end, freq);
   }
 
   @Test
