@@ -18,7 +18,7 @@ RECIPE ?= --wide-buckets 262144
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export score serve bench bench-serve test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export bench-compress score serve bench bench-serve test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
@@ -30,6 +30,7 @@ help:
 	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
 	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
 	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
+	@echo "make bench-compress RUNS=\"runs/a runs/b\"  size, speed and quality of finished runs side by side (teacher, students, pruned)"
 	@echo "make test         run the test suite"
 
 all: build
@@ -174,6 +175,14 @@ bench: savedmodels datasets $(EXPORT_STAMP) | $(JAR)
 bench-export: $(EXPORT_DEP) | $(JAR)
 	$(need_export)
 	$(JTUNE) bench export --model $(EXPORT) --data datasets/$(DATA) --out bench/export.json $(ARGS)
+
+# size / speed / quality of finished runs side by side (teacher, students, pruned):
+#   make bench-compress DATA=spamassassin RUNS="runs/spam-bge runs/spam runs/spam-pruned"
+bench-compress: | $(JAR)
+	@test -n "$(RUNS)" || { echo "give the runs to compare: make bench-compress RUNS=\"runs/a runs/b\""; exit 2; }
+	@mkdir -p bench
+	$(JTUNE) bench compress $(foreach r,$(RUNS),--run $(r)) --data datasets/$(DATA) --markdown bench/compress-$(DATA).md $(ARGS) \
+	  | tee bench/compress-$(DATA).json
 
 # ---- tests --------------------------------------------------------------------------------------
 test: datasets savedmodels $(LITERT)

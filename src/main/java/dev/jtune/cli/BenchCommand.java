@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code jtune bench}: performance measurements, one subcommand per component, each printing JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure performance; each subcommand prints a JSON report.",
-    subcommands = {BenchEncoderCommand.class, BenchTrainCommand.class, BenchExportCommand.class, BenchServeCommand.class})
+    subcommands = {BenchEncoderCommand.class, BenchTrainCommand.class, BenchExportCommand.class, BenchServeCommand.class,
+        BenchCompressCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

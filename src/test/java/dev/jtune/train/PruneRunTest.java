@@ -101,6 +101,35 @@ class PruneRunTest {
   }
 
   @Test
+  void theCompressionBenchmarkPutsTheRunsSideBySide() throws Exception {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = System.out;
+    System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+    Path md = dir.resolve("compress.md");
+    try {
+      assertEquals(0, Main.run("bench", "compress", "--run", source.toString(), "--run", pruned.toString(), "--data", data.toString(),
+          "--limit", "20", "--markdown", md.toString()));
+    } finally {
+      System.setOut(saved);
+    }
+    JsonNode rows = JtuneJson.MAPPER.readTree(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(2, rows.size());
+    assertTrue(rows.get(1).get("encoder_parameters").asLong() < rows.get(0).get("encoder_parameters").asLong());
+    for (JsonNode r : rows) {
+      assertEquals(20, r.get("examples").asInt());
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (JsonNode a : r.get("artifacts")) {
+        seen.add(a.get("artifact").asText());
+        if (a.has("examples_per_second")) assertTrue(a.get("examples_per_second").asDouble() > 0, a.toString());
+        if (a.has("bytes")) assertTrue(a.get("gzip_bytes").asLong() > 0 && a.get("gzip_bytes").asLong() < a.get("bytes").asLong(), a.toString());
+      }
+      assertTrue(seen.containsAll(java.util.List.of("savedmodel", "onnx")), seen.toString());
+    }
+    String table = Files.readString(md);
+    assertTrue(table.contains("| pruned |") && table.contains("| full |"), table);
+  }
+
+  @Test
   void aPruneWithoutABudgetIsAClearError() {
     assertEquals(Main.EXIT_USER_ERROR, Main.run("prune", "--run", source.toString(), "--out", dir.resolve("x").toString()));
     assertFalse(Files.exists(dir.resolve("x")));
