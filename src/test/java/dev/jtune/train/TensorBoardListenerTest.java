@@ -56,7 +56,7 @@ class TensorBoardListenerTest {
           }))
           .train(TrainerTest.TRAIN, TrainerTest.VAL, false));
     }
-    Thread.sleep(1000); // a new second: the resumed process's file sorts after the first
+    // within the same second the new file takes the name with a ".1" suffix, which still sorts after the first
     Trainer.Result r;
     try (TensorBoardLog log = TensorBoardLog.create(board)) {
       r = TrainerTest.trainer(TrainerTest.config(o), run).addListener(new TensorBoardListener(log)).train(TrainerTest.TRAIN,
