@@ -103,8 +103,7 @@ public final class ModelCard {
     md.append("pipeline_tag: text-classification\n");
     md.append("library_name: jtune\n");
     md.append("tags:\n- text-classification\n- bert\n- tensorflow\n- jtune\n");
-    if (export != null) md.append("- onnx\n- tflite\n".lines().filter(t -> formats().contains(t.substring(2))).map(t -> t + "\n")
-        .reduce("", String::concat));
+    for (String format : formats()) if (!format.equals("savedmodel")) md.append("- ").append(format).append('\n');
     md.append("datasets:\n- ").append(yaml(datasetName())).append('\n');
     md.append("metrics:\n- accuracy\n- f1\n");
     md.append("---\n\n");
@@ -317,6 +316,15 @@ public final class ModelCard {
       return;
     }
     JsonNode r = export.report();
+    if (r.path("examples").asInt() == 0) {
+      md.append("| artifact | file | size MB |\n|---|---|---:|\n");
+      for (JsonNode a : r.path("artifacts")) {
+        md.append("| ").append(a.path("artifact").asText()).append(" | `").append(a.path("file").asText()).append("` | ")
+            .append(a.has("bytes") ? String.format(Locale.ROOT, "%.2f", a.path("bytes").asLong() / 1e6) : "-").append(" |\n");
+      }
+      md.append("\nExported without a parity check (`--no-parity`): no figure says how close these files are to the trained model.\n\n");
+      return;
+    }
     md.append(String.format(Locale.ROOT, "Each file was checked in its own runtime against the trained model on %d examples of %s "
         + "(max |dp|: largest difference of a probability; agreement: same predicted label).%n%n", r.path("examples").asInt(),
         r.path("parity_set").asText()));

@@ -182,6 +182,13 @@ class TrainingRunTest {
     assertTrue(card.contains("localhost:8501/v1/models/toy-card:classify"), card);
     assertTrue(card.contains("TextClassifier.load(Path.of(\"exports/toy-card/1\"))"), card);
     assertTrue(Manifest.read(Manifest.fileIn(version)).orElseThrow().paths().contains("assets.extra/README.md"), "recorded as the export's own");
+
+    assertEquals(0, Main.run("export", "--run", run.toString(), "--format", "savedmodel", "--no-parity", "--out", exports.toString(),
+        "--name", "toy-card"));
+    String unchecked = Files.readString(exports.resolve("toy-card/2/assets.extra/README.md"));
+    assertTrue(unchecked.contains("# toy-card (version 2)"), unchecked);
+    assertTrue(unchecked.contains("Exported without a parity check (`--no-parity`)"), unchecked);
+    assertFalse(unchecked.contains("\n- onnx\n"), "no ONNX file in this version: " + unchecked);
   }
 
   @Test
