@@ -14,9 +14,11 @@ import java.util.Set;
  * config.json       effective training config (its "data" names the dataset folder)
  * metrics.json      best validation and test metrics, timings
  * history.csv report.md provenance.json loss.png metrics.png learning_rate.png confusion_matrix.png
+ * per_class.png quality_speed.png (when the run has models to compare with)
  * checkpoints/      last.ckpt (resume) and best.ckpt
+ * tensorboard/      events.out.tfevents.&lt;time&gt;.&lt;host&gt; (one per process that trained the run)
  * model/            the trained classifier: inference SavedModel + assets/ (bert_config.json,
- *                   tokenizer.json, labels.txt, classifier.json)
+ *                   tokenizer.json, labels.txt, classifier.json) and README.md (its model card)
  * </pre>
  */
 public record RunLayout(Path dir) {
@@ -27,15 +29,21 @@ public record RunLayout(Path dir) {
   public static final String PROVENANCE_FILE = "provenance.json";
   public static final String MODEL_DIR = "model";
   public static final String CHECKPOINT_DIR = "checkpoints";
+  /** TensorBoard's event files of the run ({@code tensorboard --logdir runs/} shows each run as one). */
+  public static final String TENSORBOARD_DIR = "tensorboard";
+  /** Inside {@link #MODEL_DIR}: the model card. */
+  public static final String MODEL_CARD_FILE = "README.md";
   /** Inside {@link #MODEL_DIR}: the SavedModel's assets folder. */
   public static final String ASSETS_DIR = "assets";
   /** Inside {@link #ASSETS_DIR}: the class labels, one per line (line index = class id). */
   public static final String LABELS_FILE = "labels.txt";
   /** The charts a run draws, at its top. */
-  public static final List<String> CHARTS = List.of("loss.png", "metrics.png", "learning_rate.png", "confusion_matrix.png");
-  /** The files a run writes at its top, besides checkpoints/ and model/. */
-  public static final Set<String> TOP_FILES = Set.of(CONFIG_FILE, METRICS_FILE, HISTORY_FILE, REPORT_FILE, PROVENANCE_FILE,
-      CHARTS.get(0), CHARTS.get(1), CHARTS.get(2), CHARTS.get(3));
+  public static final List<String> CHARTS = List.of("loss.png", "metrics.png", "learning_rate.png", "confusion_matrix.png",
+      "per_class.png", "quality_speed.png");
+  /** The files a run writes at its top, besides checkpoints/, tensorboard/ and model/. */
+  public static final Set<String> TOP_FILES = java.util.stream.Stream.concat(
+      java.util.stream.Stream.of(CONFIG_FILE, METRICS_FILE, HISTORY_FILE, REPORT_FILE, PROVENANCE_FILE), CHARTS.stream())
+      .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   public RunLayout {
     if (dir == null) throw new IllegalArgumentException("a run folder is needed");

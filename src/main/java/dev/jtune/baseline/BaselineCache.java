@@ -19,7 +19,7 @@ import java.util.HexFormat;
  */
 public final class BaselineCache {
   /** Bumped when what is computed changes while the settings line stays the same. */
-  private static final String FORMAT = "jtune-baseline-1";
+  private static final String FORMAT = "jtune-baseline-2";
 
   /** The result, whether it came from the cache, and its cache file. */
   public record Lookup(BaselineResult result, boolean cached, Path file) {}

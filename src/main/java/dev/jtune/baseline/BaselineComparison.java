@@ -48,7 +48,7 @@ public record BaselineComparison(BaselineResult baseline, boolean cached, Classi
   /** What a run's metrics.json records of the comparison. */
   public Summary summary() {
     return new Summary(baseline.method(), baseline.chosenC(), Scores.of(baseline.validation()), Scores.of(baseline.test()),
-        baseline.candidates(), fineTunedWins(), verdict(), cached);
+        baseline.candidates(), fineTunedWins(), verdict(), cached, baseline.testSeqPerSecond());
   }
 
   /**
@@ -56,9 +56,12 @@ public record BaselineComparison(BaselineResult baseline, boolean cached, Classi
    *
    * @param c the C chosen on validation
    * @param fineTunedBeatsBaseline the verdict as a boolean
+   * @param testSeqPerSecond test texts the baseline scores per second (null when not measured)
    */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
   public record Summary(String method, double c, Scores validation, Scores test, List<BaselineResult.Candidate> candidates,
-      boolean fineTunedBeatsBaseline, String verdict, boolean cached) {}
+      boolean fineTunedBeatsBaseline, String verdict, boolean cached,
+      @com.fasterxml.jackson.annotation.JsonProperty("test_seq_per_s") Double testSeqPerSecond) {}
 
   /** Headline scores of one split. */
   public record Scores(double macroF1, double accuracy) {

@@ -15,6 +15,9 @@ import java.util.List;
  * @param candidates one entry per C tried, in the order tried
  * @param chosenC the C whose model is reported
  * @param fitSeconds time to vectorise, fit every C and score
+ * @param testSeqPerSecond test texts scored per second by the chosen model (vectorising included), the
+ *     speed a run's quality/speed chart sets beside the fine-tuned model's; null in results cached
+ *     before it was measured
  */
 public record BaselineResult(
     String method,
@@ -25,7 +28,8 @@ public record BaselineResult(
     double chosenC,
     ClassificationMetrics validation,
     ClassificationMetrics test,
-    double fitSeconds) {
+    double fitSeconds,
+    @com.fasterxml.jackson.annotation.JsonProperty("test_seq_per_s") Double testSeqPerSecond) {
 
   public BaselineResult {
     candidates = List.copyOf(candidates);

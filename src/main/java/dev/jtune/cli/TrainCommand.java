@@ -116,7 +116,8 @@ public final class TrainCommand implements Callable<Integer> {
       ConfigFlag.of("--head-tokens", "tokens.head_tokens", "N"),
       ConfigFlag.of("--eval-every", "validation.every_steps", "STEPS"),
       ConfigFlag.of("--patience", "validation.patience", null),
-      ConfigFlag.off("--no-baseline", "report.baseline"));
+      ConfigFlag.off("--no-baseline", "report.baseline"),
+      ConfigFlag.off("--no-tensorboard", "report.tensorboard"));
 
   /** The flags of {@code jtune distill}: the student's encoder and the distillation group, then those of train but --model. */
   static final List<ConfigFlag> DISTILL_FLAGS = Stream.concat(Stream.of(

@@ -8,6 +8,8 @@ import dev.jtune.artifact.ClassifierTensors;
 import dev.jtune.artifact.JtuneJson;
 import dev.jtune.artifact.RunLayout;
 import dev.jtune.eval.ClassificationMetrics;
+import dev.jtune.eval.ModelCard;
+import dev.jtune.io.AtomicFiles;
 import dev.jtune.export.ir.GraphLowering;
 import dev.jtune.export.ir.InferenceIr;
 import dev.jtune.export.onnx.OnnxWriter;
@@ -105,6 +107,7 @@ public final class ModelExporter {
         writeAssets(run, staged, version, seqLen, graphInfo);
         ExportReport report = parityReport(run, layout, version, staged, paritySet, seqLen);
         JtuneJson.write(staged.resolve(REPORT_FILE), report);
+        writeModelCard(run, staged, version, report);
         Path published = layout.publish(staged, version);
         return new Result(published, report);
       } catch (IOException | RuntimeException e) {
@@ -152,6 +155,13 @@ public final class ModelExporter {
       }
     }
     JtuneJson.write(extra.resolve(PROVENANCE_FILE), p);
+  }
+
+  /** The run's model card with this version's formats and parity figures, as {@code assets.extra/README.md}. */
+  private static void writeModelCard(TrainedRun run, Path staged, long version, ExportReport report) {
+    ModelCard card = ModelCard.ofRun(run.runDir()).withExport(new ModelCard.Export(staged.getParent().getFileName().toString(), version,
+        JtuneJson.MAPPER.valueToTree(report)));
+    AtomicFiles.writeString(staged.resolve(TextClassifier.EXPORT_ASSETS).resolve(RunLayout.MODEL_CARD_FILE), card.markdown());
   }
 
   private ExportReport parityReport(TrainedRun run, ExportLayout layout, long version, Path staged, EvaluationSet set, int seqLen) throws IOException {

@@ -50,7 +50,10 @@ final class RunFolder {
   private static final Pattern EVALUATION = Pattern.compile("evaluation-.+(\\.json|\\.md|-confusion\\.png)");
   /** What TensorFlow and jtune write into model/. */
   private static final Pattern MODEL_FILE = Pattern.compile(
-      "saved_model\\.pb|fingerprint\\.pb|variables(/variables\\.(index|data-\\d+-of-\\d+))?|assets(/(bert_config\\.json|tokenizer\\.json|labels\\.txt|classifier\\.json))?");
+      "saved_model\\.pb|fingerprint\\.pb|README\\.md|variables(/variables\\.(index|data-\\d+-of-\\d+))?|assets(/(bert_config\\.json|tokenizer\\.json|labels\\.txt|classifier\\.json))?");
+  /** TensorBoard's event files, one per process that trained the run. */
+  private static final Pattern EVENT_FILE = Pattern.compile(
+      Pattern.quote(RunLayout.TENSORBOARD_DIR + "/" + dev.jtune.eval.TensorBoardLog.FILE_PREFIX) + "[A-Za-z0-9._-]+");
   /** The stamp older Makefiles left in run folders (now kept beside the run). */
   private static final String OLD_MAKE_STAMP = ".exported";
 
@@ -197,6 +200,7 @@ final class RunFolder {
     Set<String> recordedDirs = keepRecord ? Set.copyOf(previous.dirs()) : Set.of();
     return rel -> TOP_FILES.contains(rel) || rel.equals(CHECKPOINT_DIR) || CHECKPOINT_FILES.contains(rel)
         || rel.equals(MODEL_DIR) || rel.startsWith(MODEL_DIR + "/") || recorded.contains(rel) || recordedDirs.contains(rel)
+        || rel.equals(RunLayout.TENSORBOARD_DIR) || EVENT_FILE.matcher(rel).matches()
         || (unrecordedRun && EVALUATION.matcher(rel).matches());
   }
 

@@ -15,16 +15,29 @@ public final class StepEnd {
   private final boolean epochEnd;
   private final boolean lastStep;
   private final double learningRate;
+  private final double gradNorm;
+  private final java.util.Map<String, Double> learningRates;
   private ClassificationMetrics validation;
   private boolean improved;
   private boolean checkpoint;
 
   StepEnd(TrainingProgress progress, int epoch, boolean epochEnd, boolean lastStep, double learningRate) {
+    this(progress, epoch, epochEnd, lastStep, learningRate, Double.NaN, java.util.Map.of());
+  }
+
+  /**
+   * @param gradNorm the global L2 norm of the step's gradient, before clipping
+   * @param learningRates the learning rate of every parameter group that trains, by group name (head first)
+   */
+  StepEnd(TrainingProgress progress, int epoch, boolean epochEnd, boolean lastStep, double learningRate, double gradNorm,
+      java.util.Map<String, Double> learningRates) {
     this.progress = progress;
     this.epoch = epoch;
     this.epochEnd = epochEnd;
     this.lastStep = lastStep;
     this.learningRate = learningRate;
+    this.gradNorm = gradNorm;
+    this.learningRates = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(learningRates));
   }
 
   public TrainingProgress progress() {
@@ -54,6 +67,21 @@ public final class StepEnd {
   /** The learning rate the step was applied with (the first parameter group's). */
   public double learningRate() {
     return learningRate;
+  }
+
+  /** The global L2 norm of the step's gradient before clipping (NaN when not measured). */
+  public double gradNorm() {
+    return gradNorm;
+  }
+
+  /** The learning rate of every parameter group that trains, by group name, head first. */
+  public java.util.Map<String, Double> learningRates() {
+    return learningRates;
+  }
+
+  /** The step's train loss: the mean over its micro-batches. */
+  public double trainLoss() {
+    return progress.lastStepLoss();
   }
 
   /** The validation run after this step, if one ran. */

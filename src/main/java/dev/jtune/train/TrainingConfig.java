@@ -217,7 +217,8 @@ public record TrainingConfig(
 
   /** What the run's report holds besides the fine-tuned model's own scores. */
   public record Report(
-      @JsonPropertyDescription("fit a TF-IDF + logistic-regression baseline on the same splits (cached per dataset beside the feature cache) and compare it with the fine-tuned model in report.md and metrics.json, with a verdict on validation") boolean baseline) {}
+      @JsonPropertyDescription("fit a TF-IDF + logistic-regression baseline on the same splits (cached per dataset beside the feature cache) and compare it with the fine-tuned model in report.md and metrics.json, with a verdict on validation") boolean baseline,
+      @JsonPropertyDescription("write TensorBoard event files into the run's tensorboard/ folder as it trains (tensorboard --logdir runs/ compares runs)") boolean tensorboard) {}
 
   /**
    * Knowledge distillation: the loss becomes {@code alpha * T^2 * KL(softmax(teacher/T) ||
@@ -368,7 +369,7 @@ public record TrainingConfig(
     java.util.Objects.requireNonNull(loop, "loop");
     java.util.Objects.requireNonNull(validation, "validation");
     java.util.Objects.requireNonNull(cache, "cache");
-    if (report == null) report = new Report(true);
+    if (report == null) report = new Report(true, true);
     if (loop.epochs() == 0) {
       // epochs on cached features cost a fraction of a second; epochs through the encoder cost minutes
       int auto = freeze.encoderFrozen() && cache.features().equals("auto") ? AUTO_EPOCHS_CACHED : AUTO_EPOCHS_ENCODER;
@@ -399,7 +400,7 @@ public record TrainingConfig(
         new Loop(0, -1, 32, 1, 42, 0),
         new Validation(0, 64, "macro_f1", 3),
         new Cache("auto", 1024, "", true),
-        new Report(true),
+        new Report(true, true),
         Distillation.off(),
         Pruning.off());
   }

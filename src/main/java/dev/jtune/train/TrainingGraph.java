@@ -280,6 +280,13 @@ final class TrainingGraph {
     return groups.get(0).schedule().rate(step);
   }
 
+  /** The learning rate of each parameter group that trains at 0-based step {@code step}, by group name (head first). */
+  java.util.Map<String, Double> learningRates(long step) {
+    java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+    for (ParameterGroup g : groups) if (!g.variables().isEmpty()) out.put(g.name(), g.schedule().rate(step));
+    return out;
+  }
+
   /** The variables that train, head first. */
   List<Variable<TFloat32>> trained() {
     return trained;

@@ -55,7 +55,8 @@ final class TrainingLoop {
           for (TrainingListener l : listeners) l.onBatch(p, r.loss(), lr);
           if (!apply) continue;
           p.completeStep(lr, epochEnd ? epoch + 1 : epoch, epochEnd ? 0 : b + 1);
-          StepEnd end = new StepEnd(p, epoch, epochEnd, p.step() == plan.totalSteps(), lr);
+          StepEnd end = new StepEnd(p, epoch, epochEnd, p.step() == plan.totalSteps(), lr, r.gradNorm(),
+              graph.learningRates(p.step() - 1));
           for (TrainingListener l : listeners) l.onStep(end);
           if (end.checkpointRequested()) checkpoint(p.snapshot(), end.improved());
           if (p.stoppedEarly() || p.step() >= plan.totalSteps()) break;

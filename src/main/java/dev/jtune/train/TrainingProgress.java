@@ -27,6 +27,7 @@ public final class TrainingProgress {
   private long nanosSinceValidation;
   private double stepLoss; // the micro-batches of the optimizer step under way
   private int batchesInStep;
+  private double lastStepLoss = Double.NaN;
 
   private TrainingProgress(TrainerState s) {
     step = s.step();
@@ -87,6 +88,16 @@ public final class TrainingProgress {
     return stoppedEarly;
   }
 
+  /** The mean train loss of the micro-batches of the last completed step (NaN before one). */
+  public double lastStepLoss() {
+    return lastStepLoss;
+  }
+
+  /** The newest history row (the last validation, with the train loss and throughput since the one before), if any. */
+  public java.util.Optional<TrainerState.HistoryRow> lastValidation() {
+    return history.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(history.get(history.size() - 1));
+  }
+
   /** Training examples per second since the last validation. */
   public double seqPerSecond() {
     return seqSinceValidation / (nanosSinceValidation / 1e9);
@@ -108,7 +119,8 @@ public final class TrainingProgress {
    */
   void completeStep(double learningRate, int nextEpoch, int nextBatch) {
     step++;
-    curve.add(new TrainerState.CurvePoint(step, stepLoss / batchesInStep, learningRate));
+    lastStepLoss = stepLoss / batchesInStep;
+    curve.add(new TrainerState.CurvePoint(step, lastStepLoss, learningRate));
     stepLoss = 0;
     batchesInStep = 0;
     epoch = nextEpoch;

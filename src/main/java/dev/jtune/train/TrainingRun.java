@@ -18,6 +18,8 @@ import dev.jtune.io.TempSiblings;
 import dev.jtune.eval.ChartWriter;
 import dev.jtune.eval.ClassificationMetrics;
 import dev.jtune.eval.EvaluationReport;
+import dev.jtune.eval.ModelCard;
+import dev.jtune.eval.TensorBoardLog;
 import dev.jtune.artifact.JtuneJson;
 import dev.jtune.model.BertConfig;
 import dev.jtune.model.ClassifierSavedModel;
@@ -163,28 +165,36 @@ public final class TrainingRun {
           (long) config.cache().memoryMb() << 20, config.validation().batchSize(), progress);
       trainer.distillFrom(teacherLogits.logits());
     }
-    Trainer.Result result = trainer.train(train, val, resume);
-    double trainSeconds = (System.nanoTime() - t0) / 1e9;
+    Trainer.Result result;
+    double trainSeconds;
+    Scored test;
+    BaselineComparison comparison;
+    // new event file per process; a resumed run's earlier files stay (TensorBoard reads the folder as one run)
+    try (TensorBoardLog board = config.report().tensorboard() ? TensorBoardLog.create(runDir.resolve(RunLayout.TENSORBOARD_DIR)) : null) {
+      if (board != null) trainer.addListener(new TensorBoardListener(board));
+      result = trainer.train(train, val, resume);
+      trainSeconds = (System.nanoTime() - t0) / 1e9;
 
-    Path out = runDir.resolve(MODEL_DIR);
-    folder.refuseUserFilesInModel(); // again: hours may have passed since the start
-    ClassifierSpec info = new ClassifierSpec(config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(),
-        config.tokens().maxSeqLen()).withWideBuckets(config.head().wideBuckets())
-        .withTruncation(truncation.strategy(), truncation.headTokens());
-    ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), result.wide(), info,
-        encoder.tokenizerJson());
+      Path out = runDir.resolve(MODEL_DIR);
+      folder.refuseUserFilesInModel(); // again: hours may have passed since the start
+      ClassifierSpec info = new ClassifierSpec(config.head().pooling(), config.head().layersOf(bert.numHiddenLayers()), data.labels(),
+          config.tokens().maxSeqLen()).withWideBuckets(config.head().wideBuckets())
+          .withTruncation(truncation.strategy(), truncation.headTokens());
+      ClassifierSavedModel.write(out, bert, result.encoderWeights(), result.kernel(), result.bias(), result.wide(), info,
+          encoder.tokenizerJson());
 
-    List<LabeledText> testRows = data.split("test");
-    Scored test = Scored.of(out, testRows, config.validation().batchSize());
-    DistillationReport distilled = teacher == null ? null : new DistillationReport(distill, teacher, encoder.source(), teacherLogits, trainRows.size(),
-        (int) java.util.Arrays.stream(trainLabels).filter(y -> y < 0).count(), unlabeled, test,
-        Scored.of(teacher.modelDir(), testRows, config.validation().batchSize()));
-    PruningReport prunedReport = unpruned == null ? null
-        : new PruningReport(unpruned, encoder.provenance(), test, Scored.of(unpruned.modelDir(), testRows, config.validation().batchSize()));
-    BaselineComparison comparison = baseline == null || baseline.lookup() == null ? null
-        : new BaselineComparison(baseline.lookup().result(), baseline.lookup().cached(), result.bestValidation(), test.metrics());
-    writeOutputs(config, runDir, data, dataHash, encoder, result, test.metrics(), trainSeconds, (System.nanoTime() - t0) / 1e9, baseline,
-        comparison, distilled, prunedReport);
+      List<LabeledText> testRows = data.split("test");
+      test = Scored.of(out, testRows, config.validation().batchSize());
+      DistillationReport distilled = teacher == null ? null : new DistillationReport(distill, teacher, encoder.source(), teacherLogits, trainRows.size(),
+          (int) java.util.Arrays.stream(trainLabels).filter(y -> y < 0).count(), unlabeled, test,
+          Scored.of(teacher.modelDir(), testRows, config.validation().batchSize()));
+      PruningReport prunedReport = unpruned == null ? null
+          : new PruningReport(unpruned, encoder.provenance(), test, Scored.of(unpruned.modelDir(), testRows, config.validation().batchSize()));
+      comparison = baseline == null || baseline.lookup() == null ? null
+          : new BaselineComparison(baseline.lookup().result(), baseline.lookup().cached(), result.bestValidation(), test.metrics());
+      writeOutputs(config, runDir, data, dataHash, encoder, result, test, trainSeconds, (System.nanoTime() - t0) / 1e9, baseline,
+          comparison, distilled, prunedReport, board);
+    }
     folder.finish();
     return new Summary(runDir, result.bestValidation(), test.metrics(), trainSeconds,
         comparison != null ? comparison.verdict() : baseline != null ? "baseline: " + baseline.skipped() : null);
@@ -317,14 +327,18 @@ public final class TrainingRun {
   }
 
   private static void writeOutputs(TrainingConfig config, Path runDir, PreparedDataset data, String dataHash, StudentEncoder encoder,
-      Trainer.Result r, ClassificationMetrics test, double trainSeconds, double totalSeconds, Baseline baseline,
-      BaselineComparison comparison, DistillationReport distilled, PruningReport pruned) {
+      Trainer.Result r, Scored scored, double trainSeconds, double totalSeconds, Baseline baseline,
+      BaselineComparison comparison, DistillationReport distilled, PruningReport pruned, TensorBoardLog board) {
     TrainerState st = r.state();
+    ClassificationMetrics test = scored.metrics();
     Map<String, Object> timing = new LinkedHashMap<>();
     timing.put(r.usedLayerCache() ? "layer_cache_seconds" : "feature_cache_seconds", r.cacheSeconds());
     timing.put("epoch_seconds", r.epochSeconds());
     timing.put("train_seconds", trainSeconds);
     timing.put("total_seconds", totalSeconds);
+    // texts -> probabilities on the test split, tokenizing included: the speed the quality/speed chart uses
+    timing.put("test_seconds", scored.seconds());
+    timing.put("test_seq_per_s", scored.seqPerSecond());
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("best_step", st.bestStep());
     metrics.put("steps", st.step());
@@ -370,6 +384,18 @@ public final class TrainingRun {
         new ChartWriter.Curve(config.schedule().kind().jsonName(), curveSteps,
             st.curve().stream().mapToDouble(TrainerState.CurvePoint::learningRate).toArray())));
     ChartWriter.confusionHeatmap(runDir.resolve("confusion_matrix.png"), "Test confusion matrix", test.labels(), test.confusion());
+    ChartWriter.perClassBars(runDir.resolve(PER_CLASS_CHART), "Test precision, recall and F1 per class", test);
+    List<ChartWriter.SpeedPoint> speeds = speedPoints(scored, comparison, distilled, pruned);
+    if (speeds.size() > 1) {
+      ChartWriter.qualitySpeedChart(runDir.resolve(QUALITY_SPEED_CHART), "Test macro-F1 against scoring speed", speeds);
+    }
+    if (board != null) {
+      board.scalar("test/accuracy", st.step(), test.accuracy());
+      board.scalar("test/macro_f1", st.step(), test.macroF1());
+      board.pngImage("test/confusion_matrix", st.step(), ChartWriter.confusionHeatmapPng("Test confusion matrix", test.labels(),
+          test.confusion()));
+      board.flush();
+    }
 
     StringBuilder md = new StringBuilder("# Training run `").append(runDir.getFileName()).append("`\n\n");
     md.append("- encoder: `").append(encoder.source()).append("`, data: `").append(config.data()).append("`\n");
@@ -388,7 +414,48 @@ public final class TrainingRun {
     md.append('\n').append(new EvaluationReport(runDir.resolve(MODEL_DIR).toString(), config.data(), "val (best checkpoint)",
         r.bestValidation(), Map.of()).toMarkdown());
     md.append("\n![loss](loss.png)\n![metrics](metrics.png)\n![learning rate](learning_rate.png)\n![confusion](confusion_matrix.png)\n");
+    md.append("![per-class precision and recall](" + PER_CLASS_CHART + ")\n");
+    if (speeds.size() > 1) md.append('\n').append(qualitySpeedMarkdown(speeds));
     AtomicFiles.writeString(runDir.resolve("report.md"), md.toString());
+    // the card reads the records written above, so its numbers are the run's own
+    AtomicFiles.writeString(runDir.resolve(MODEL_DIR).resolve(RunLayout.MODEL_CARD_FILE), ModelCard.ofRun(runDir).markdown());
+  }
+
+  static final String PER_CLASS_CHART = "per_class.png";
+  static final String QUALITY_SPEED_CHART = "quality_speed.png";
+
+  /**
+   * The models this run compares, as quality/speed points on the same test texts: this run, the
+   * baseline (when its speed is known), a distilling run's teacher, a pruned run's unpruned model.
+   */
+  static List<ChartWriter.SpeedPoint> speedPoints(Scored run, BaselineComparison comparison, DistillationReport distilled,
+      PruningReport pruned) {
+    List<ChartWriter.SpeedPoint> points = new ArrayList<>();
+    String self = distilled != null ? "student (this run)" : pruned != null ? "pruned (this run)" : "fine-tuned (this run)";
+    points.add(new ChartWriter.SpeedPoint(self, run.seqPerSecond(), run.metrics().macroF1()));
+    if (comparison != null && comparison.baseline().testSeqPerSecond() != null) {
+      points.add(new ChartWriter.SpeedPoint("TF-IDF + logistic regression", comparison.baseline().testSeqPerSecond(),
+          comparison.baseline().test().macroF1()));
+    }
+    if (distilled != null) {
+      points.add(new ChartWriter.SpeedPoint("teacher", distilled.teacherTest().seqPerSecond(), distilled.teacherTest().metrics().macroF1()));
+    }
+    if (pruned != null) {
+      points.add(new ChartWriter.SpeedPoint("unpruned", pruned.original().seqPerSecond(), pruned.original().metrics().macroF1()));
+    }
+    return points;
+  }
+
+  /** The report section under the quality/speed chart: the chart and its points as a table. */
+  static String qualitySpeedMarkdown(List<ChartWriter.SpeedPoint> points) {
+    StringBuilder md = new StringBuilder("## Quality against speed\n\n");
+    md.append("Test texts scored per second in this process (tokenizing or vectorizing included) and test macro-F1.\n\n");
+    md.append("| model | texts/s | test macro-F1 |\n|---|---:|---:|\n");
+    for (ChartWriter.SpeedPoint p : points) {
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.4f |%n", p.name(), p.seqPerSecond(), p.macroF1()));
+    }
+    md.append("\n![quality against speed](" + QUALITY_SPEED_CHART + ")\n");
+    return md.toString();
   }
 
   /**

@@ -41,7 +41,7 @@ class TrainCommandTest {
         "--resume", "--init-from", "--unfreeze-top", "--unfreeze", "--train-embeddings", "--encoder-dropout", "--epochs",
         "--max-steps", "--batch-size", "--grad-accumulation", "--lr", "--encoder-lr", "--schedule", "--warmup-steps",
         "--warmup-ratio", "--pooling", "--dropout", "--wide-buckets", "--wide-lr", "--max-seq-len", "--truncation", "--head-tokens",
-        "--seed", "--eval-every", "--patience", "--set", "--list-options", "--no-progress", "--no-baseline")), names);
+        "--seed", "--eval-every", "--patience", "--set", "--list-options", "--no-progress", "--no-baseline", "--no-tensorboard")), names);
   }
 
   @Test

@@ -49,7 +49,7 @@ class TrainingRunTest {
     for (String f : List.of("config.json", "metrics.json", "history.csv", "report.md", "provenance.json", "loss.png",
         "metrics.png", "learning_rate.png", "confusion_matrix.png", "checkpoints/last.ckpt", "checkpoints/best.ckpt",
         "model/saved_model.pb", "model/assets/bert_config.json", "model/assets/tokenizer.json", "model/assets/labels.txt",
-        "model/assets/classifier.json")) {
+        "model/assets/classifier.json", "model/README.md", "per_class.png", "quality_speed.png")) {
       assertTrue(Files.isRegularFile(run.resolve(f)), "missing " + f);
     }
     JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
@@ -63,6 +63,132 @@ class TrainingRunTest {
     assertEquals(32, info.get("max_seq_len").asInt());
     assertEquals(64, JtuneJson.MAPPER.readTree(run.resolve("provenance.json").toFile()).at("/dataset/sha256").asText().length());
     assertEquals(TrainingConfig.read(run.resolve("config.json")).loop().epochs(), 4);
+  }
+
+  @Test
+  void tensorBoardLogsTheStepsAndValidationsThatHistoryCsvRecords() throws Exception {
+    Path board = run.resolve("tensorboard");
+    List<Path> files;
+    try (var s = Files.list(board)) {
+      files = s.toList();
+    }
+    assertEquals(1, files.size(), files.toString());
+    assertTrue(files.get(0).getFileName().toString().startsWith("events.out.tfevents."), files.toString());
+    List<org.tensorflow.proto.Event> events = dev.jtune.eval.TfRecords.events(files.get(0)); // every record's CRCs checked
+    assertEquals("brain.Event:2", events.get(0).getFileVersion());
+    var scalars = TensorBoardListenerTest.scalars(board);
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    long steps = metrics.get("steps").asLong();
+    assertEquals(steps, scalars.get("train/loss").size(), "one train loss per optimizer step");
+    assertEquals(steps, scalars.get("train/grad_norm").size());
+    assertEquals(java.util.Set.of("train/learning_rate/head"), scalars.keySet().stream().filter(t -> t.startsWith("train/learning_rate/"))
+        .collect(java.util.stream.Collectors.toSet()), "the encoder is frozen: only the head's group trains");
+    List<org.apache.commons.csv.CSVRecord> history;
+    try (var parser = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get()
+        .parse(Files.newBufferedReader(run.resolve("history.csv")))) {
+      history = parser.getRecords();
+    }
+    assertEquals(history.size(), scalars.get("val/loss").size());
+    long previous = 0;
+    for (org.apache.commons.csv.CSVRecord h : history) {
+      long step = Long.parseLong(h.get("step"));
+      assertEquals(Float.parseFloat(h.get("val_loss")), scalars.get("val/loss").get(step), "val loss at step " + step);
+      assertEquals(Float.parseFloat(h.get("val_accuracy")), scalars.get("val/accuracy").get(step));
+      assertEquals(Float.parseFloat(h.get("val_macro_f1")), scalars.get("val/macro_f1").get(step));
+      assertEquals(Float.parseFloat(h.get("learning_rate")), scalars.get("train/learning_rate/head").get(step));
+      assertEquals(Float.parseFloat(h.get("train_loss")), scalars.get("train/loss_since_validation").get(step));
+      assertEquals(Double.parseDouble(h.get("train_seq_per_s")), scalars.get("train/seq_per_s").get(step), 0.05, "history rounds to 0.1");
+      // one micro-batch per step: the train loss since the last validation is the mean of the steps' losses
+      double mean = scalars.get("train/loss").subMap(previous, false, step, true).values().stream().mapToDouble(Float::doubleValue)
+          .average().orElseThrow();
+      assertEquals(Double.parseDouble(h.get("train_loss")), mean, 1e-5, "steps " + previous + ".." + step);
+      previous = step;
+    }
+    assertEquals((float) metrics.at("/test/macro_f1").asDouble(), scalars.get("test/macro_f1").get(steps));
+    org.tensorflow.proto.Summary.Image image = events.stream().flatMap(e -> e.getSummary().getValueList().stream())
+        .filter(v -> v.getTag().equals("test/confusion_matrix")).findFirst().orElseThrow().getImage();
+    java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(image.getEncodedImageString().toByteArray()));
+    assertEquals(png.getWidth(), image.getWidth());
+    assertEquals(png.getHeight(), image.getHeight());
+    assertTrue(png.getWidth() >= 400 && png.getHeight() >= 300, png.getWidth() + "x" + png.getHeight());
+  }
+
+  @Test
+  void reportDrawsPerClassBarsAndQualityAgainstSpeedOfTheModelAndTheBaseline() throws Exception {
+    for (String chart : List.of("per_class.png", "quality_speed.png")) {
+      java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(run.resolve(chart).toFile());
+      assertTrue(png.getWidth() >= 500 && png.getHeight() >= 300, chart);
+      assertTrue(Files.size(run.resolve(chart)) > 10_000, chart + ": " + Files.size(run.resolve(chart)) + " bytes");
+    }
+    String report = Files.readString(run.resolve("report.md"));
+    assertTrue(report.contains("![per-class precision and recall](per_class.png)"), report);
+    assertTrue(report.contains("![quality against speed](quality_speed.png)"), report);
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    double own = metrics.at("/timing/test_seq_per_s").asDouble(), baseline = metrics.at("/baseline/test_seq_per_s").asDouble();
+    assertTrue(own > 0 && baseline > 0, metrics.toString());
+    assertTrue(report.contains(String.format(java.util.Locale.ROOT, "| fine-tuned (this run) | %.1f | %.4f |", own,
+        metrics.at("/test/macro_f1").asDouble())), report);
+    assertTrue(report.contains(String.format(java.util.Locale.ROOT, "| TF-IDF + logistic regression | %.1f | %.4f |", baseline,
+        metrics.at("/baseline/test/macro_f1").asDouble())), report);
+  }
+
+  @Test
+  void modelCardCarriesTheRunsOwnNumbersAndLabels() throws Exception {
+    String card = Files.readString(run.resolve("model/README.md"));
+    assertTrue(card.startsWith("---\nlicense: unknown\npipeline_tag: text-classification\n"), card);
+    assertTrue(card.contains("datasets:\n- " + data.getFileName() + "\n"), card);
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| test | 80 | %.4f | %.4f |", metrics.at("/test/accuracy").asDouble(),
+        metrics.at("/test/macro_f1").asDouble())), card);
+    assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| validation (best checkpoint) | 80 | %.4f | %.4f |",
+        metrics.at("/validation/accuracy").asDouble(), metrics.at("/validation/macro_f1").asDouble())), card);
+    List<String> labels = Files.readAllLines(run.resolve("model/assets/labels.txt"));
+    for (int i = 0; i < labels.size(); i++) assertTrue(card.contains("| " + i + " | " + labels.get(i) + " |"), card);
+    JsonNode confusion = metrics.at("/test/confusion");
+    assertTrue(card.contains("| " + labels.get(0) + " | " + confusion.get(0).get(0) + " | " + confusion.get(0).get(1) + " |"), card);
+    assertTrue(card.contains("- split sizes: train 240, validation 80, test 80"), card);
+    assertTrue(card.contains("| learning rate (head) | 0.01 |"), card);
+    assertTrue(card.contains("| max_seq_len / truncation | 32 / head |"), card);
+    assertTrue(card.contains("| steps done / best step | " + metrics.get("steps").asText() + " / " + metrics.get("best_step").asText()), card);
+    assertTrue(card.contains(metrics.at("/baseline/verdict").asText()), card);
+    assertTrue(card.contains(":classify") && card.contains("jtune score --model exports/toy") && card.contains("TextClassifier.load("), card);
+    for (String section : List.of("## Model description", "## Labels", "## Base encoder", "## Training data", "## Training recipe",
+        "## Evaluation", "## Baseline comparison", "## Intended use and limitations", "## Export formats", "## How to use")) {
+      assertTrue(card.contains("\n" + section + "\n"), section);
+    }
+  }
+
+  @Test
+  void anExportedVersionCarriesTheCardWithItsParityFigures() throws Exception {
+    Path exports = dir.resolve("exports-card");
+    assertEquals(0, Main.run("export", "--run", run.toString(), "--format", "savedmodel,onnx", "--out", exports.toString(),
+        "--name", "toy-card"));
+    Path version = exports.resolve("toy-card/1");
+    String card = Files.readString(version.resolve("assets.extra/README.md"));
+    assertTrue(card.startsWith("---\nlicense: unknown\npipeline_tag: text-classification\n"), card);
+    assertTrue(card.contains("\n- onnx\n"), "the exported formats are tags: " + card);
+    assertTrue(card.contains("# toy-card (version 1)"), card);
+    JsonNode metrics = JtuneJson.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| test | 80 | %.4f | %.4f |", metrics.at("/test/accuracy").asDouble(),
+        metrics.at("/test/macro_f1").asDouble())), card);
+    JsonNode report = JtuneJson.MAPPER.readTree(version.resolve("export-report.json").toFile());
+    assertTrue(card.contains("on " + report.get("examples").asInt() + " examples of " + report.get("parity_set").asText()), card);
+    for (JsonNode a : report.get("artifacts")) {
+      if (!a.has("max_abs_diff") || !a.has("check")) continue;
+      assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| %s | %s | `%s` | %.2f | %.1e | %.2f%% | %.4f | %s ok |", a.get("artifact").asText(),
+          a.get("runtime").asText(), a.get("file").asText(), a.get("bytes").asLong() / 1e6, a.get("max_abs_diff").asDouble(),
+          100 * a.get("label_agreement").asDouble(), a.get("macro_f1").asDouble(), a.get("check").asText())), a + "\n" + card);
+    }
+    assertTrue(card.contains("localhost:8501/v1/models/toy-card:classify"), card);
+    assertTrue(card.contains("TextClassifier.load(Path.of(\"exports/toy-card/1\"))"), card);
+    assertTrue(Manifest.read(Manifest.fileIn(version)).orElseThrow().paths().contains("assets.extra/README.md"), "recorded as the export's own");
+
+    assertEquals(0, Main.run("export", "--run", run.toString(), "--format", "savedmodel", "--no-parity", "--out", exports.toString(),
+        "--name", "toy-card"));
+    String unchecked = Files.readString(exports.resolve("toy-card/2/assets.extra/README.md"));
+    assertTrue(unchecked.contains("# toy-card (version 2)"), unchecked);
+    assertTrue(unchecked.contains("Exported without a parity check (`--no-parity`)"), unchecked);
+    assertFalse(unchecked.contains("\n- onnx\n"), "no ONNX file in this version: " + unchecked);
   }
 
   @Test

@@ -120,8 +120,16 @@ class TrainingValidationTest {
     assertFalse(Files.exists(out.resolve(TrainingRun.MODEL_DIR)), "no model/");
     try (Stream<Path> files = Files.walk(out)) {
       List<String> names = files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()).sorted().toList();
-      assertEquals(List.of(".jtune-manifest.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "config.json"), names,
-          "no plots, reports or temporary files after the failure");
+      assertEquals(List.of(".jtune-manifest.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "config.json"),
+          names.stream().filter(n -> !n.startsWith("tensorboard/")).toList(), "no plots, reports or temporary files after the failure");
+      // the TensorBoard log stays (it shows how the run went) and holds nothing of the diverged step
+      List<String> logs = names.stream().filter(n -> n.startsWith("tensorboard/")).toList();
+      assertEquals(1, logs.size(), names.toString());
+      assertTrue(logs.get(0).startsWith("tensorboard/events.out.tfevents."), logs.toString());
+      var scalars = TensorBoardListenerTest.scalars(out.resolve("tensorboard"));
+      assertEquals(java.util.Set.of(1L), scalars.get("train/loss").keySet());
+      assertEquals(java.util.Set.of(1L), scalars.get("val/loss").keySet());
+      assertTrue(scalars.values().stream().flatMap(m -> m.values().stream()).allMatch(Float::isFinite), scalars.toString());
     }
   }
 
