@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -34,6 +35,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The page on {@code GET /}: served from the jar with nothing from elsewhere, and used for real in
  * Debian's headless chromium (driven by its chromedriver through Selenium): type a text, click,
  * see one bar per label whose widths are the probabilities {@code :classify} gives for that text.
+ * The browser tests carry the tag {@code browser}; without chromium they fail (make test installs it).
  */
 class ServePageTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -85,6 +87,7 @@ class ServePageTest {
   }
 
   @Test
+  @Tag("browser")
   void classifyingATextInChromiumShowsOneBarPerLabelSizedByItsProbability() throws Exception {
     String text = "win free money now , click here";
     WebDriver driver = chromium();
@@ -138,6 +141,7 @@ class ServePageTest {
   }
 
   @Test
+  @Tag("browser")
   void aModelWithoutTextGetsAPredictEditorPrefilledFromItsSignature() throws Exception {
     WebDriver driver = chromium();
     try {
