@@ -73,8 +73,10 @@ public final class Main implements Runnable {
    * tell a missing command from a present one.
    */
   static String unknownCommand(CommandLine cli, String... args) {
-    if (args.length == 0 || args[0].startsWith("-")) return null;
-    return cli.getSubcommands().containsKey(args[0]) ? null : args[0];
+    int first = 0;
+    while (first < args.length && args[first].equals("--verbose")) first++; // the one top-level option a command may follow
+    if (first == args.length || args[first].startsWith("-")) return null;
+    return cli.getSubcommands().containsKey(args[first]) ? null : args[first];
   }
 
   /** Sets the {@link #QUIET_LOGGERS} levels, unless the user set them (-Dorg.slf4j.simpleLogger.log.NAME=...). */
