@@ -1,11 +1,11 @@
-# Every target is a thin, idempotent call of the jtune CLI (target/jtune.jar).
+# Every target is a thin, idempotent call of the jtune CLI (target/jtune.jar through the bin/jtune
+# launcher, which adds the JVM flags and keeps TensorFlow's INFO lines off the console).
 SHELL := /bin/bash
 MVN   ?= mvn -B -q
 JAVA  ?= java
 JAR   := target/jtune.jar
-export TF_CPP_MIN_LOG_LEVEL ?= 1
 export RUST_FLAVOR ?= cpu
-JTUNE := $(JAVA) -Xmx8g -Dai.djl.offline=true -jar $(JAR)
+JTUNE := JAVA="$(JAVA)" JTUNE_JAVA_OPTS="-Xmx8g" bin/jtune
 
 # Defaults of the main job (override on the command line: make train MODEL=bge-small-en-v1.5 DATA=sotu)
 MODEL ?= all-minilm-l6-v2
@@ -26,9 +26,10 @@ help:
 	@echo "make bench        all benchmarks as JSON in bench/: encoder (vs ONNX Runtime), training, export, serving"
 	@echo "make train        datasets + savedmodels + fine-tune + evaluate (MODEL=$(MODEL) DATA=$(DATA) RECIPE=\"$(RECIPE)\" ARGS=...)"
 	@echo "make evaluate     evaluate the run of MODEL/DATA on the test split"
+	@echo "make build        target/jtune.jar; run it as bin/jtune ..."
 	@echo "make export       export \$$(RUN) as SavedModel, TFLite and ONNX into exports/ with a parity report"
-	@echo "make score        score datasets/\$$DATA/test.csv with the exported model -> predictions/"
-	@echo "make serve        TF-Serving-compatible REST server over exports/ on 127.0.0.1:8501"
+	@echo "make score        score datasets/\$$DATA/test.csv with the exported model (SavedModel only is enough) -> predictions/"
+	@echo "make serve        TF-Serving-compatible REST server and browser page over exports/ on 127.0.0.1:8501"
 	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
 	@echo "make bench-compress RUNS=\"runs/a runs/b\"  size, speed and quality of finished runs side by side (teacher, students, pruned)"
 	@echo "make test         run the test suite"
@@ -110,12 +111,22 @@ $(EXPORT_STAMP): $(RUN)/metrics.json | $(JAR) $(LITERT)
 	$(JTUNE) export --run $(RUN) --out exports $(ARGS)
 	@touch $@
 
+# make score / make serve need only the SavedModel: when the run has no export newer than its model,
+# they export the SavedModel alone (no TFLite/ONNX, no LiteRT.js), unless `make export` did it all.
+SAVEDMODEL_STAMP := $(dir $(RUN)).$(notdir $(RUN)).exported-savedmodel
+
+$(SAVEDMODEL_STAMP): $(RUN)/metrics.json | $(JAR)
+	@if [ -f $(EXPORT_STAMP) ] && [ $(EXPORT_STAMP) -nt $(RUN)/metrics.json ]; then :; \
+	else $(JTUNE) export --run $(RUN) --out exports --format savedmodel; fi
+	@touch $@
+
 # ---- scoring and serving -------------------------------------------------------------------------
 # The exported model (jtune export writes exports/<run name>/<version>/); override EXPORT=exports/<name>.
 DEFAULT_EXPORT := exports/$(notdir $(RUN))
 EXPORT      ?= $(DEFAULT_EXPORT)
 # the default export is made (train + export) when missing; another EXPORT must exist already
 EXPORT_DEP  := $(if $(filter $(EXPORT),$(DEFAULT_EXPORT)),$(EXPORT_STAMP))
+SAVEDMODEL_DEP := $(if $(filter $(EXPORT),$(DEFAULT_EXPORT)),$(SAVEDMODEL_STAMP))
 SERVE_ARGS  ?=
 SCORE_IN    ?= datasets/$(DATA)/test.csv
 SCORE_OUT   ?= predictions/$(notdir $(EXPORT))-$(DATA)-test.csv
@@ -126,11 +137,11 @@ define need_export
 	@test -d $(EXPORT) || { echo "no exported model in $(EXPORT): run 'make export' first (or set EXPORT=exports/<name>)"; exit 2; }
 endef
 
-score: $(EXPORT_DEP) | $(JAR)
+score: $(SAVEDMODEL_DEP) | $(JAR)
 	$(need_export)
 	$(JTUNE) score --model $(EXPORT) --in $(SCORE_IN) --out $(SCORE_OUT) $(ARGS)
 
-serve: $(EXPORT_DEP) | $(JAR)
+serve: $(SAVEDMODEL_DEP) | $(JAR)
 	$(need_export)
 	$(JTUNE) serve --model-base $(dir $(EXPORT)) $(SERVE_ARGS)
 
@@ -185,7 +196,12 @@ bench-compress: | $(JAR)
 	  | tee bench/compress-$(DATA).json
 
 # ---- tests --------------------------------------------------------------------------------------
+# the serve page is tested in Debian's headless chromium through its chromedriver (installed when missing)
+BROWSER_PACKAGES := chromium chromium-driver
+
 test: datasets savedmodels $(LITERT)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  apt-get install -y $(BROWSER_PACKAGES) || { apt-get update && apt-get install -y $(BROWSER_PACKAGES); }
 	mvn -B test
 
 clean:

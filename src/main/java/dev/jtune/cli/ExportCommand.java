@@ -58,7 +58,8 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "test", description = "Dataset split the parity check scores (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--limit", defaultValue = "0", description = "Check parity on at most N examples, 0 = the whole split (default).")
+  @Option(names = {"--parity-examples", "--limit"}, defaultValue = "200", converter = ParityExamples.class, paramLabel = "N|all",
+      description = "Check parity on the first N examples of the split, or all of them (default: ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(names = "--no-parity", description = "Skip the parity check (the report then lists sizes only).")
@@ -80,5 +81,20 @@ public final class ExportCommand implements Callable<Integer> {
     spec.commandLine().getOut().print(result.report().toTable());
     spec.commandLine().getOut().println("wrote " + result.versionDir());
     return result.report().allChecksPassed() ? 0 : 1;
+  }
+
+  /** A count of examples, or "all" (0: the whole split). */
+  static final class ParityExamples implements picocli.CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      if (value.equalsIgnoreCase("all")) return 0;
+      try {
+        int n = Integer.parseInt(value.trim());
+        if (n >= 1) return n;
+      } catch (NumberFormatException e) {
+        // the message below
+      }
+      throw new picocli.CommandLine.TypeConversionException("'" + value + "' is neither 'all' nor a number of examples >= 1");
+    }
   }
 }

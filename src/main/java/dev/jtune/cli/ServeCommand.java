@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Serve every SavedModel under a TF Serving model base (<base>/<name>/<version>/) with TF Serving's REST API, "
-            + "plus /healthz (liveness), /readyz (readiness) and /metrics. New versions are picked up while running. "
+            + "plus /healthz (liveness), /readyz (readiness), /metrics and a page on / to try the models in a browser. "
+            + "New versions are picked up while running. "
             + "Stop with Ctrl-C (graceful).")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model-base", defaultValue = "exports", description = "Model base folder (default: ${DEFAULT-VALUE}).")

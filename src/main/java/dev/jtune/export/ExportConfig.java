@@ -17,6 +17,9 @@ import java.util.Set;
  */
 public record ExportConfig(Path runDir, Output output, Artifacts artifacts, Parity parity) {
 
+  /** Parity examples checked by default: enough to catch a broken artifact, few enough for a slow runtime (LiteRT.js). */
+  public static final int DEFAULT_PARITY_EXAMPLES = 200;
+
   /** Number formats of the SavedModel's weights and matrix products. */
   public enum SavedModelPrecision {
     FP32,
@@ -68,14 +71,14 @@ public record ExportConfig(Path runDir, Output output, Artifacts artifacts, Pari
    * @param enabled false skips it (the report then lists sizes only)
    * @param data prepared dataset; null = the {@code data} of the run's config.json
    * @param split dataset split it scores; null = test
-   * @param limit score at most this many examples (0 = the whole split)
+   * @param limit score at most this many examples, the first of the split (0 = the whole split; default {@link #DEFAULT_PARITY_EXAMPLES})
    * @param batchSize batch size of the batch-latency measurement
    */
   public record Parity(boolean enabled, Path data, String split, int limit, int batchSize) {
     public Parity {
       if (split == null || split.isBlank()) split = "test";
       if (!Set.of("train", "val", "test").contains(split)) throw new JtuneException("--split must be train, val or test, got " + split);
-      if (limit < 0) throw new JtuneException("--limit must be >= 0, got " + limit);
+      if (limit < 0) throw new JtuneException("--parity-examples must be a number >= 0 or 'all', got " + limit);
       if (batchSize < 1) throw new JtuneException("--batch-size must be >= 1, got " + batchSize);
     }
   }
@@ -92,7 +95,10 @@ public record ExportConfig(Path runDir, Output output, Artifacts artifacts, Pari
     return builder(runDir).build();
   }
 
-  /** A builder holding the defaults: every format and TFLite variant, fp32, parity on the test split in batches of 32. */
+  /**
+   * A builder holding the defaults: every format and TFLite variant, fp32, parity on the first
+   * {@link #DEFAULT_PARITY_EXAMPLES} examples of the test split in batches of 32.
+   */
   public static Builder builder(Path runDir) {
     return new Builder(runDir);
   }
@@ -139,7 +145,7 @@ public record ExportConfig(Path runDir, Output output, Artifacts artifacts, Pari
     private boolean parity = true;
     private Path data;
     private String split;
-    private int limit;
+    private int limit = DEFAULT_PARITY_EXAMPLES;
     private int batchSize = 32;
 
     private Builder(Path runDir) {
@@ -198,7 +204,7 @@ public record ExportConfig(Path runDir, Output output, Artifacts artifacts, Pari
       return this;
     }
 
-    /** At most this many parity examples ({@code --limit}), 0 = all. */
+    /** At most this many parity examples ({@code --parity-examples}), 0 = all. */
     public Builder limit(int v) {
       limit = v;
       return this;

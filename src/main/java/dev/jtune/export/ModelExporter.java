@@ -167,29 +167,33 @@ public final class ModelExporter {
   private ExportReport parityReport(TrainedRun run, ExportLayout layout, long version, Path staged, EvaluationSet set, int seqLen) throws IOException {
     List<ExportReport.Artifact> rows = new ArrayList<>();
     if (set == null) {
-      for (String f : artifactFiles(staged)) rows.add(new ExportReport.Artifact(f, null, f, size(staged, f), null, null, null, null, null, null, null, null, null, null));
+      for (String f : artifactFiles(staged)) rows.add(new ExportReport.Artifact(f, null, f, size(staged, f), null, null, null, null, null, null, null, null, null, null, null));
       return new ExportReport(layout.modelBase().getFileName().toString(), version, run.name(), "none (parity check skipped)", 0, rows);
     }
     int batch = config.parity().batchSize();
-    log.printf("parity check on %d examples of %s%n", set.size(), set.source());
+    log.printf("parity check on %d examples of %s%s%n", set.size(), set.source(),
+        config.parity().limit() > 0 && set.size() == config.parity().limit() ? " (the first " + set.size() + "; --parity-examples all for the whole split)" : "");
     List<String> labels = run.labels();
     ArtifactScores reference;
+    long t0 = System.nanoTime();
     try (SavedModelPredictor p = SavedModelPredictor.load(run.modelDir())) {
       reference = TimedScoring.score(p, set.tokenIds(), batch);
     }
-    rows.add(row("training graph", "tensorflow", run.modelDir().toString(), null, reference, reference, set, labels, null));
+    rows.add(timed(row("training graph", "tensorflow", run.modelDir().toString(), null, reference, reference, set, labels, null), t0));
     if (config.artifacts().formats().contains(ExportFormat.SAVEDMODEL)) {
+      t0 = System.nanoTime();
       try (SavedModelPredictor p = SavedModelPredictor.load(staged)) {
         ArtifactScores s = TimedScoring.score(p, set.tokenIds(), batch);
         boolean bf16 = config.artifacts().savedModelPrecision() == ExportConfig.SavedModelPrecision.BF16;
-        rows.add(row(bf16 ? "savedmodel (bf16)" : "savedmodel", "tensorflow", "saved_model.pb + variables/", savedModelBytes(staged), s, reference, set,
-            labels, bf16 ? Check.AGREEMENT_99 : Check.DIFF_1E5));
+        rows.add(timed(row(bf16 ? "savedmodel (bf16)" : "savedmodel", "tensorflow", "saved_model.pb + variables/", savedModelBytes(staged), s, reference,
+            set, labels, bf16 ? Check.AGREEMENT_99 : Check.DIFF_1E5), t0));
       }
     }
     if (config.artifacts().formats().contains(ExportFormat.ONNX)) {
+      t0 = System.nanoTime();
       try (OnnxPredictor p = OnnxPredictor.load(staged.resolve(ONNX_FILE), 0)) {
-        rows.add(row("onnx", "onnxruntime", ONNX_FILE, size(staged, ONNX_FILE), TimedScoring.score(p, set.tokenIds(), batch), reference, set,
-            labels, Check.DIFF_1E4));
+        rows.add(timed(row("onnx", "onnxruntime", ONNX_FILE, size(staged, ONNX_FILE), TimedScoring.score(p, set.tokenIds(), batch), reference, set,
+            labels, Check.DIFF_1E4), t0));
       }
     }
     if (config.artifacts().formats().contains(ExportFormat.TFLITE)) {
@@ -201,15 +205,24 @@ public final class ModelExporter {
         String f = tfliteFile(p);
         if (litert.isEmpty()) {
           log.printf("note: %s not checked: LiteRT.js is not installed in %s (make litert)%n", f, LiteRtRuntime.defaultDir());
-          rows.add(new ExportReport.Artifact("tflite " + p.label(), "not checked", f, size(staged, f), null, null, null, null, null, null, null, null, null, null));
+          rows.add(new ExportReport.Artifact("tflite " + p.label(), "not checked", f, size(staged, f), null, null, null, null, null, null, null, null, null, null, null));
           continue;
         }
         log.printf("running %s in LiteRT.js (%d rows of [1,%d])%n", f, set.size(), seqLen);
-        rows.add(row("tflite " + p.label(), "litert.js", f, size(staged, f), tfliteScores(litert.get(), staged.resolve(f), set, seqLen), reference, set,
-            labels, checks.get(p)));
+        t0 = System.nanoTime();
+        rows.add(timed(row("tflite " + p.label(), "litert.js", f, size(staged, f), tfliteScores(litert.get(), staged.resolve(f), set, seqLen), reference,
+            set, labels, checks.get(p)), t0));
       }
     }
     return new ExportReport(layout.modelBase().getFileName().toString(), version, run.name(), set.source(), set.size(), rows);
+  }
+
+  /** The row with the time since {@code startNanos} (load + scoring in its runtime), also logged. */
+  private ExportReport.Artifact timed(ExportReport.Artifact row, long startNanos) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    log.printf(java.util.Locale.ROOT, "%s (%s): %.1f s%n", row.artifact(), row.runtime(), seconds);
+    log.flush();
+    return row.withSeconds(seconds);
   }
 
   /** The tolerance an artifact is held to against the training graph. */
@@ -270,7 +283,7 @@ public final class ModelExporter {
     double agreement = agree / (double) n;
     ClassificationMetrics m = ClassificationMetrics.fromProbabilities(s.probabilities(), set.labels(), labels);
     return new ExportReport.Artifact(name, runtime, file, bytes, maxDiff, agreement, m.accuracy(), m.macroF1(), s.batch1MsP50(), s.batchMsP50(),
-        s.batchSize(), s.examplesPerSecond(), check == null ? null : check.text, check == null ? null : check.passes(maxDiff, agreement));
+        s.batchSize(), s.examplesPerSecond(), check == null ? null : check.text, check == null ? null : check.passes(maxDiff, agreement), null);
   }
 
   private static int argmax(float[] p) {

@@ -115,7 +115,7 @@ public final class BatchScorer {
           BufferedWriter rw = Files.newBufferedWriter(tmpRejects, StandardCharsets.UTF_8);
           CSVPrinter outCsv = new CSVPrinter(ow, CSVFormat.RFC4180.builder().setRecordSeparator('\n').get());
           CSVPrinter rejCsv = new CSVPrinter(rw, CSVFormat.RFC4180.builder().setRecordSeparator('\n').get());
-          ProgressBar bar = config.progress() ? progressBar(model) : null) {
+          ProgressBar bar = config.progress() ? progressBar(model, CsvRecordReader.countRecords(config.in())) : null) {
         outCsv.printRecord(outputHeader(csv.header(), labels));
         rejCsv.printRecord("line", "reason", "record");
         while (true) {
@@ -136,6 +136,8 @@ public final class BatchScorer {
           }
           if (bar != null) bar.stepBy(w.items().size());
         }
+        // the count was a cheap estimate: end the bar at what was really read
+        if (bar != null) bar.maxHint(bar.getCurrent());
       } finally {
         // a failed model call must not leave the reader blocked on a full queue
         producer.interrupt();
@@ -159,10 +161,11 @@ public final class BatchScorer {
     return new ScoreReport(out, rejectsPath, scored + rejectedTotal, scored, rejected, (System.nanoTime() - start) / 1e9);
   }
 
-  private ProgressBar progressBar(ExportedModel model) {
+  /** The bar over {@code total} rows (counted before scoring, so it shows a percentage and an ETA). */
+  private ProgressBar progressBar(ExportedModel model, long total) {
     return new ProgressBarBuilder()
         .setTaskName("score " + model.name() + "/" + model.version())
-        .setInitialMax(-1)
+        .setInitialMax(total)
         .setUnit(" rows", 1)
         .showSpeed()
         .setUpdateIntervalMillis(500)

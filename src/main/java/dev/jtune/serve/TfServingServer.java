@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A TensorFlow-Serving-compatible REST server for every SavedModel under a model base: model
  * status, signature metadata, {@code :predict} (row and columnar), {@code :classify} (raw text for
- * jtune classifiers), {@code /healthz} (liveness), {@code /readyz} (readiness) and Prometheus
- * {@code /metrics}. Runs on Javalin (Jetty 12); request bodies are received by {@link
+ * jtune classifiers), {@code /healthz} (liveness), {@code /readyz} (readiness), Prometheus
+ * {@code /metrics} and, on {@code /}, a page to try the models in a browser ({@link ServePage}). Runs on Javalin (Jetty 12); request bodies are received by {@link
  * BufferedBodyHandler} before a route sees them. Every error is TF Serving's {@code {"error":
  * ...}}, scrubbed by {@link ClientErrorText}. {@link #close()} stops accepting connections, lets
  * requests in flight finish, then closes models.
@@ -53,7 +53,7 @@ public final class TfServingServer implements AutoCloseable {
       Pattern.compile("/v1/models/([^/:]+)(?:/versions/([^/:]+))?(?:(/metadata)|:([A-Za-z]+))?/?");
   private static final List<String> READ_METHODS = List.of("GET", "HEAD", "OPTIONS");
   private static final List<String> VERB_METHODS = List.of("POST", "OPTIONS");
-  private static final List<String> PATHS = List.of("/healthz", "/readyz", "/metrics", "/v1/models/<path>");
+  private static final List<String> PATHS = List.of("/", "/healthz", "/readyz", "/metrics", "/v1/models/<path>");
   // set on a request once this server has written its answer, so Javalin's error pages keep off it
   private static final String ANSWERED = TfServingServer.class.getName() + ".answered";
 
@@ -63,6 +63,7 @@ public final class TfServingServer implements AutoCloseable {
   private final ServingMetrics metrics = new ServingMetrics();
   private final ClientErrorText errors;
   private final BufferedBodyHandler bodies;
+  private final ServePage page = ServePage.load();
   private final Javalin app;
   private volatile boolean closed;
 
@@ -173,6 +174,7 @@ public final class TfServingServer implements AutoCloseable {
 
   /** What a path is, and which methods it allows. */
   private enum Resource {
+    PAGE(READ_METHODS),
     HEALTH(READ_METHODS),
     READY(READ_METHODS),
     METRICS(READ_METHODS),
@@ -188,6 +190,8 @@ public final class TfServingServer implements AutoCloseable {
 
     static Resource of(String path) {
       switch (path) {
+        case "/":
+          return PAGE;
         case "/healthz", "/healthz/":
           return HEALTH;
         case "/readyz", "/readyz/":
@@ -226,6 +230,11 @@ public final class TfServingServer implements AutoCloseable {
       return;
     }
     switch (resource) {
+      case PAGE -> {
+        ServePage.HEADERS.forEach(ctx::header);
+        ctx.status(200).contentType(ServePage.CONTENT_TYPE).result(page.render(models));
+        ctx.attribute(ANSWERED, true);
+      }
       case HEALTH -> {
         if (ctx.queryParamMap().containsKey("ready")) ready(ctx);
         else respond(ctx, 200, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));

@@ -18,7 +18,7 @@ class ExportConfigTest {
     assertEquals(new ExportConfig.Output(Path.of("exports"), null, false), c.output());
     assertEquals(new ExportConfig.Artifacts(EnumSet.allOf(ExportFormat.class), ExportConfig.SavedModelPrecision.FP32,
         EnumSet.allOf(TflitePrecision.class), 0), c.artifacts());
-    assertEquals(new ExportConfig.Parity(true, null, "test", 0, 32), c.parity());
+    assertEquals(new ExportConfig.Parity(true, null, "test", 200, 32), c.parity());
     assertEquals(c, c.toBuilder().build(), "a builder holds every value");
   }
 
@@ -29,7 +29,7 @@ class ExportConfigTest {
     assertEquals(new ExportConfig.Output(Path.of("out"), null, true), c.output());
     assertEquals(Set.of(ExportFormat.ONNX, ExportFormat.SAVEDMODEL), c.artifacts().formats());
     assertEquals(ExportConfig.SavedModelPrecision.BF16, c.artifacts().savedModelPrecision());
-    assertEquals(new ExportConfig.Parity(false, null, "test", 0, 32), c.parity());
+    assertEquals(new ExportConfig.Parity(false, null, "test", 200, 32), c.parity());
   }
 
   @Test
@@ -40,7 +40,7 @@ class ExportConfigTest {
         assertThrows(JtuneException.class, () -> ExportConfig.builder(Path.of("r")).tfliteSeqLen(-1).build()).getMessage());
     assertEquals("--split must be train, val or test, got dev",
         assertThrows(JtuneException.class, () -> ExportConfig.builder(Path.of("r")).split("dev").build()).getMessage());
-    assertEquals("--limit must be >= 0, got -3",
+    assertEquals("--parity-examples must be a number >= 0 or 'all', got -3",
         assertThrows(JtuneException.class, () -> ExportConfig.builder(Path.of("r")).limit(-3).build()).getMessage());
     assertEquals("--batch-size must be >= 1, got 0",
         assertThrows(JtuneException.class, () -> ExportConfig.builder(Path.of("r")).batchSize(0).build()).getMessage());

@@ -136,6 +136,33 @@ class ModelExporterTest {
     UserFiles.assertNoTemporaries(reports);
   }
 
+  @Test
+  void parityChecksTheFirstNExamplesOrAllAndTimesEveryRuntime() throws Exception {
+    assertEquals(200, ExportConfig.of(run).parity().limit(), "a bounded sample by default");
+    Path out = tmp.resolve("exports-bounded");
+    java.io.StringWriter log = new java.io.StringWriter();
+    ExportConfig five = ExportConfig.builder(run).baseDir(out).formats(ExportFormat.parseList("savedmodel,onnx"))
+        .data(tmp.resolve("runs/data")).limit(5).build();
+    ExportReport r = ModelExporter.export(five, new java.io.PrintWriter(log, true)).report();
+    assertEquals(5, r.examples());
+    assertTrue(r.allChecksPassed(), r.toTable());
+    for (ExportReport.Artifact a : r.artifacts()) {
+      assertNotNull(a.seconds(), a.artifact());
+      assertTrue(a.seconds() > 0, a.artifact());
+      assertTrue(log.toString().contains(a.artifact() + " (" + a.runtime() + "): "), log.toString());
+    }
+    assertTrue(r.toTable().contains("time s"), r.toTable());
+
+    // on the command line: a number, or all of the split's 40
+    CliRun.of("export", "--run", run.toString(), "--format", "savedmodel", "--data", tmp.resolve("runs/data").toString(),
+        "--out", out.toString(), "--parity-examples", "all").assertOk();
+    JsonNode all = new ObjectMapper().readTree(out.resolve("tiny/2/export-report.json").toFile());
+    assertEquals(40, all.get("examples").asInt());
+    assertTrue(all.get("artifacts").get(1).get("seconds").asDouble() > 0);
+    CliRun.of("export", "--run", run.toString(), "--format", "savedmodel", "--out", out.toString(), "--parity-examples", "some")
+        .assertRefused("'some' is neither 'all' nor a number");
+  }
+
   /** bench export of the tiny model on 8 examples; {@code extra} is --force or a harmless placeholder. */
   private static String[] bench(Path exports, Path out, String extra) {
     List<String> args = new java.util.ArrayList<>(List.of("bench", "export", "--model", exports.resolve("tiny").toString(),
