@@ -54,6 +54,30 @@ public final class ExecutorModels {
     }
   }
 
+  /**
+   * Intra-op threads for this JVM's shared classifier. ONNX Runtime runs each call on its caller's
+   * thread plus the session's pool, so {@code threadsPerTask} per call keeps each task to its
+   * cores. TensorFlow runs every session of a process on one global pool, fixed by the first
+   * session, through which all concurrent tasks' calls go: it is sized to all the task slots of the
+   * executor ({@code threadsPerTask} x executor cores / {@code spark.task.cpus}), which is as many
+   * threads as the executor has cores, never more.
+   */
+  static int modelThreads(Backend backend, int threadsPerTask, int taskCpus) {
+    if (backend == Backend.ONNX) return threadsPerTask;
+    int slots = Math.max(1, executorCores() / Math.max(1, taskCpus));
+    return threadsPerTask * slots;
+  }
+
+  /** Cores of this executor: N of local[N] in local mode, else spark.executor.cores, else the JVM's processors. */
+  static int executorCores() {
+    int cpus = Runtime.getRuntime().availableProcessors();
+    if (SparkEnv.get() == null) return cpus;
+    var conf = SparkEnv.get().conf();
+    java.util.regex.Matcher local = java.util.regex.Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\d+)?\\])?").matcher(conf.get("spark.master", ""));
+    if (local.matches()) return local.group(1) == null ? 1 : local.group(1).equals("*") ? cpus : Integer.parseInt(local.group(1));
+    return conf.getInt("spark.executor.cores", cpus);
+  }
+
   /** How many classifiers this JVM holds open (for tests and logs). */
   public static int openCount() {
     return OPEN.size();

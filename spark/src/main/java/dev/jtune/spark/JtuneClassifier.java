@@ -150,8 +150,9 @@ public final class JtuneClassifier extends Transformer implements DefaultParamsW
     SparkSession spark = dataset.sparkSession();
     ModelSource source = ModelSource.resolve(path, b, spark.sparkContext().hadoopConfiguration());
     StructType out = outputSchema(dataset.schema(), source.labels());
-    int threads = getThreadsPerTask() > 0 ? getThreadsPerTask() : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
-    PartitionScorer scorer = new PartitionScorer(source, b, threads, getBatchSize(), dataset.schema().fieldIndex(getInputCol()),
+    int taskCpus = spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+    int threads = getThreadsPerTask() > 0 ? getThreadsPerTask() : taskCpus;
+    PartitionScorer scorer = new PartitionScorer(source, b, threads, taskCpus, getBatchSize(), dataset.schema().fieldIndex(getInputCol()),
         !getErrorCol().isEmpty(), counters);
     Dataset<Row> scored = dataset.toDF().mapPartitions(scorer, Encoders.row(out));
     // the row encoder drops column metadata: put the labels back on the probability column

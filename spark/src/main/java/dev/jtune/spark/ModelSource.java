@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
@@ -130,8 +129,8 @@ public record ModelSource(String versionUri, String onnxUri, String name, long v
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ModelSource m && m.versionUri.equals(versionUri) && java.util.Objects.equals(m.onnxUri, onnxUri)
-        && Arrays.equals(m.hadoopConf, hadoopConf);
+    // the same files are the same model, whatever configuration reached them (it may change between jobs)
+    return o instanceof ModelSource m && m.versionUri.equals(versionUri) && java.util.Objects.equals(m.onnxUri, onnxUri);
   }
 
   @Override

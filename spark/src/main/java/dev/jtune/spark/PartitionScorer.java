@@ -25,18 +25,20 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row>, Serializ
 
   private final ModelSource source;
   private final Backend backend;
-  private final int threads;
+  private final int threadsPerTask;
+  private final int taskCpus;
   private final int batchSize;
   private final int textIndex;
   private final boolean errorColumn;
   private final RowCounters counters;
 
-  PartitionScorer(ModelSource source, Backend backend, int threads, int batchSize, int textIndex, boolean errorColumn,
+  PartitionScorer(ModelSource source, Backend backend, int threadsPerTask, int taskCpus, int batchSize, int textIndex, boolean errorColumn,
       RowCounters counters) {
     this.counters = counters;
     this.source = source;
     this.backend = backend;
-    this.threads = threads;
+    this.threadsPerTask = threadsPerTask;
+    this.taskCpus = taskCpus;
     this.batchSize = batchSize;
     this.textIndex = textIndex;
     this.errorColumn = errorColumn;
@@ -81,7 +83,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row>, Serializ
     float[][] probs = new float[0][];
     List<String> labels = source.labels();
     if (!texts.isEmpty()) {
-      TextClassifier classifier = ExecutorModels.get(source, backend, threads);
+      TextClassifier classifier = ExecutorModels.get(source, backend, ExecutorModels.modelThreads(backend, threadsPerTask, taskCpus));
       List<int[]> ids = new ArrayList<>(texts.size());
       for (String t : texts) ids.add(classifier.encode(t));
       probs = classifier.probabilitiesOfTokens(ids, batchSize);

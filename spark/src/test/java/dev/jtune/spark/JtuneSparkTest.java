@@ -162,6 +162,14 @@ class JtuneSparkTest {
   }
 
   @Test
+  void theSharedTensorFlowModelGetsOneThreadPerCoreOfTheExecutorAndOnnxOnePerTask() {
+    assertEquals(2, ExecutorModels.executorCores(), "local[2]");
+    assertEquals(2, ExecutorModels.modelThreads(Backend.TF, 1, 1), "2 task slots x 1 thread through TF's one pool");
+    assertEquals(2, ExecutorModels.modelThreads(Backend.TF, 2, 2), "1 slot of 2 cpus");
+    assertEquals(1, ExecutorModels.modelThreads(Backend.ONNX, 1, 1), "each call runs on its task's own thread");
+  }
+
+  @Test
   void aColumnThatIsNotTextIsRefusedOrKeptWithAnError() {
     Dataset<Row> df = spark.createDataFrame(rows(5, 1), SCHEMA);
     JtuneClassifier c = new JtuneClassifier().setModelPath(model.toString()).setInputCol("id");
