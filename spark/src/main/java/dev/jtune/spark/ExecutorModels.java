@@ -50,8 +50,33 @@ public final class ExecutorModels {
     TextClassifier c = OPEN.get(key);
     if (c != null) return c;
     synchronized (ExecutorModels.class) {
-      return OPEN.computeIfAbsent(key, ExecutorModels::open);
+      return OPEN.computeIfAbsent(key, ExecutorModels::openOnLargeStack);
     }
+  }
+
+  /** Stack of the thread that opens a model: ONNX Runtime's session setup overflows the 1 MB of Spark's task threads. */
+  static final long OPEN_STACK_BYTES = 64L << 20;
+
+  private static TextClassifier openOnLargeStack(Key key) {
+    TextClassifier[] opened = new TextClassifier[1];
+    RuntimeException[] failed = new RuntimeException[1];
+    Thread t = new Thread(null, () -> {
+      try {
+        opened[0] = open(key);
+      } catch (RuntimeException e) {
+        failed[0] = e;
+      }
+    }, "jtune-model-open", OPEN_STACK_BYTES);
+    t.setContextClassLoader(Thread.currentThread().getContextClassLoader());
+    t.start();
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while opening " + key.source().versionUri(), e);
+    }
+    if (failed[0] != null) throw failed[0];
+    return opened[0];
   }
 
   /**
@@ -125,7 +150,7 @@ public final class ExecutorModels {
    * unless set already (by -D in spark.executor.extraJavaOptions) or the runtime is loaded: JavaCPP
    * (TF-Java, ~650 MB), DJL (the tokenizer) and ONNX Runtime (extracted here once, then loaded from here).
    */
-  static synchronized void useNativeCaches(Path localRoot) {
+  static void useNativeCaches(Path localRoot) { // called under get()'s lock, from the opening thread
     String conf = SparkEnv.get() != null ? SparkEnv.get().conf().get(NATIVE_CACHE_CONF, "") : "";
     Path cache = conf.isEmpty() ? localRoot.resolve("native") : Path.of(conf);
     setIfAbsent("org.bytedeco.javacpp.cachedir", cache.resolve("javacpp"));
