@@ -17,8 +17,11 @@ ARGS  ?=
 RECIPE ?= --wide-buckets 262144
 
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
+# jtune-spark (spark/pom.xml, docs/spark.md): a second artifact built on the installed root one
+SPARK_JAR     := spark/target/jtune-spark.jar
+SPARK_SOURCES := spark/pom.xml $(shell find spark/src/main -type f 2>/dev/null)
 
-.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export bench-compress score serve bench bench-serve test clean help
+.PHONY: all build datasets prepare savedmodels train evaluate export litert bench-export bench-compress score serve bench bench-serve bench-spark test clean help
 
 help:
 	@echo "make datasets     fetch and prepare the demo corpora into datasets/"
@@ -32,15 +35,21 @@ help:
 	@echo "make serve        TF-Serving-compatible REST server and browser page over exports/ on 127.0.0.1:8501"
 	@echo "make bench-serve  serving throughput/latency (batching off/on) vs offline scoring, score peak RSS"
 	@echo "make bench-compress RUNS=\"runs/a runs/b\"  size, speed and quality of finished runs side by side (teacher, students, pruned)"
-	@echo "make test         run the test suite"
+	@echo "make bench-spark  Spark Transformer in local[1], local[2] vs jtune score on the same sotu rows, JSON"
+	@echo "make test         run the test suite (jtune, then jtune-spark)"
 
 all: build
 
-build: $(JAR)
+build: $(JAR) $(SPARK_JAR)
 
+# install (not just package): spark/pom.xml depends on this jtune artifact and its test fixtures
 $(JAR): $(SOURCES)
-	$(MVN) package -DskipTests
+	$(MVN) install -DskipTests
 	@touch $(JAR)
+
+$(SPARK_JAR): $(SPARK_SOURCES) $(JAR)
+	$(MVN) -f spark/pom.xml package -DskipTests
+	@touch $(SPARK_JAR)
 
 # ---- data ---------------------------------------------------------------------------------------
 DATA_CACHE := datasets/.cache
@@ -195,6 +204,16 @@ bench-compress: | $(JAR)
 	$(JTUNE) bench compress $(foreach r,$(RUNS),--run $(r)) --data datasets/$(DATA) --markdown bench/compress-$(DATA).md $(ARGS) \
 	  | tee bench/compress-$(DATA).json
 
+# Spark Transformer (local[N], N = 1 and 2) vs jtune score on the same rows and model, each in its own JVM
+SPARK_BENCH_DATA ?= datasets/sotu/train.csv
+SPARK_BENCH_ROWS ?= 20000
+
+bench-spark: $(EXPORT_DEP) | $(SPARK_JAR)
+	$(need_export)
+	@mkdir -p bench
+	$(JAVA) -cp $(SPARK_JAR):$$(cat spark/target/classpath.txt) dev.jtune.spark.SparkBenchmark --model $(EXPORT) \
+	  --data $(SPARK_BENCH_DATA) --rows $(SPARK_BENCH_ROWS) --out bench/spark-$(notdir $(EXPORT)).json $(ARGS)
+
 # ---- tests --------------------------------------------------------------------------------------
 # the serve page is tested in Debian's headless chromium through its chromedriver (installed when missing)
 BROWSER_PACKAGES := chromium chromium-driver
@@ -202,7 +221,8 @@ BROWSER_PACKAGES := chromium chromium-driver
 test: datasets savedmodels $(LITERT)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  apt-get install -y $(BROWSER_PACKAGES) || { apt-get update && apt-get install -y $(BROWSER_PACKAGES); }
-	mvn -B test
+	mvn -B install
+	mvn -B -f spark/pom.xml test
 
 clean:
-	rm -rf target target-*
+	rm -rf target target-* spark/target

@@ -5,7 +5,9 @@ import dev.jtune.io.ArtifactKind;
 import dev.jtune.io.OutputFile;
 import dev.jtune.io.ProtectedPaths;
 import dev.jtune.predict.Backend;
+import dev.jtune.data.TokenBatch;
 import dev.jtune.predict.OnnxPredictor;
+import dev.jtune.predict.Predictor;
 import dev.jtune.predict.TextClassifier;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -58,30 +60,60 @@ public final class BatchScorer {
     OutputFile rejects = OutputFile.claim(config.rejects(), ArtifactKind.REJECTS, inputs, config.force(), "--rejects");
     ExportedModel model = ExportedModel.resolve(config.model());
     if (!Files.isRegularFile(config.in())) throw new JtuneException(config.in() + ": input CSV not found");
-    if (config.backend() == Backend.TF) {
-      ServableVersion version = ServableVersion.load(model.name(), model.version(), model.dir(), config.threads());
+    try (TextClassifier classifier = open(model, config.backend(), config.onnx(), config.threads())) {
+      return score(model, classifier, out, rejects, start);
+    }
+  }
+
+  /**
+   * The classifier of an exported version as {@code jtune score} runs it: TF runs the SavedModel as
+   * the server loads it, ONNX runs {@code onnxFile} (null: {@link ExportedModel#defaultOnnxFile()});
+   * both with the version's own tokenizer and {@code threads} intra-op threads (0: the runtime's
+   * default). Closing the classifier releases the model and the tokenizer.
+   */
+  public static TextClassifier open(ExportedModel model, Backend backend, Path onnxFile, int threads) {
+    if (backend == Backend.TF) {
+      ServableVersion version = ServableVersion.load(model.name(), model.version(), model.dir(), threads);
       ClassifierAssets assets = version.classifier().orElse(null);
       if (assets == null) {
         version.retire();
         throw notClassifier(model);
       }
       // the version's own tokenizer: closing the classifier retires the version, which closes its bundle and assets
-      try (TextClassifier classifier = TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), new ServablePredictor(version))) {
-        return score(model, classifier, out, rejects, start);
+      return TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), new ServablePredictor(version));
+    }
+    ClassifierAssets assets = ClassifierAssets.find(model.dir()).orElseThrow(() -> notClassifier(model));
+    OnnxPredictor onnx;
+    try {
+      onnx = onnx(model, onnxFile, threads);
+    } catch (RuntimeException e) {
+      assets.close();
+      throw e;
+    }
+    // the predictor closes the assets after the ONNX session, as retiring a version does for TF
+    return TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), new Predictor() {
+      @Override
+      public float[] probabilities(TokenBatch batch) {
+        return onnx.probabilities(batch);
       }
-    }
-    try (ClassifierAssets assets = ClassifierAssets.find(model.dir()).orElseThrow(() -> notClassifier(model));
-        TextClassifier classifier = TextClassifier.withTokenizer(assets.spec(), assets.tokenizer(), onnx(model))) {
-      return score(model, classifier, out, rejects, start);
-    }
+
+      @Override
+      public void close() {
+        try {
+          onnx.close();
+        } finally {
+          assets.close();
+        }
+      }
+    });
   }
 
-  private OnnxPredictor onnx(ExportedModel model) {
-    Path file = config.onnx() != null ? config.onnx() : model.defaultOnnxFile();
+  private static OnnxPredictor onnx(ExportedModel model, Path onnxFile, int threads) {
+    Path file = onnxFile != null ? onnxFile : model.defaultOnnxFile();
     if (!Files.isRegularFile(file)) {
       throw new JtuneException(file + ": ONNX file not found; export with --format onnx or pass --onnx FILE");
     }
-    return OnnxPredictor.load(file, config.threads());
+    return OnnxPredictor.load(file, threads);
   }
 
   private static JtuneException notClassifier(ExportedModel model) {

@@ -23,13 +23,13 @@ import org.tensorflow.Session;
  * weights and a random head, so what the exporter reads is exactly what {@code jtune train} hands
  * it; plus a {@code config.json} naming a dataset folder beside the run.
  */
-final class TinyRunFixture {
-  static final List<String> LABELS = List.of("ham", "spam", "other");
+public final class TinyRunFixture {
+  public static final List<String> LABELS = List.of("ham", "spam", "other");
   static final int MAX_SEQ_LEN = 16;
 
   private TinyRunFixture() {}
 
-  static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, long seed) throws IOException {
+  public static Path create(Path runDir, BertConfig.Pooler encoderPooler, String pooling, long seed) throws IOException {
     return create(runDir, encoderPooler, pooling, 1, seed);
   }
 
@@ -80,7 +80,7 @@ final class TinyRunFixture {
   }
 
   /** A prepared dataset of random "w.." word texts over the fixture's labels, {@code n} rows per split. */
-  static Path dataset(Path dir, int n, long seed) throws IOException {
+  public static Path dataset(Path dir, int n, long seed) throws IOException {
     Files.createDirectories(dir);
     Files.write(dir.resolve("labels.txt"), LABELS);
     Random r = new Random(seed);
