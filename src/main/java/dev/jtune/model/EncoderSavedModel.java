@@ -46,6 +46,8 @@ public final class EncoderSavedModel {
   public static final String TAG = "serve";
   public static final String CONFIG_ASSET = "assets/" + BertConfig.FILE_NAME;
   public static final String TOKENIZER_ASSET = "assets/tokenizer.json";
+  /** The weights' licence identifier, one line, when the import was given one. */
+  public static final String LICENSE_ASSET = "assets/license.txt";
 
   private final Path dir;
   private final PretrainedEncoder pretrained;
@@ -73,7 +75,16 @@ public final class EncoderSavedModel {
    * and renamed into place, replacing an older encoder only once the new one is complete.
    */
   public static void write(OutputFolder out, PretrainedEncoder encoder, Path tokenizerJson) throws IOException {
+    write(out, encoder, tokenizerJson, null);
+  }
+
+  /** As {@link #write(OutputFolder, PretrainedEncoder, Path)}, with the weights' licence identifier (null: none recorded). */
+  public static void write(OutputFolder out, PretrainedEncoder encoder, Path tokenizerJson, String license) throws IOException {
     out.write(tmp -> {
+      if (license != null) {
+        java.nio.file.Files.createDirectories(tmp.resolve("assets"));
+        java.nio.file.Files.writeString(tmp.resolve(LICENSE_ASSET), license + "\n");
+      }
       TokenizerAsset.writeNormalized(tokenizerJson, tmp.resolve(TOKENIZER_ASSET), encoder.config());
       try (Graph g = new Graph()) {
         BertEncoder enc = BertEncoder.build(g, encoder.config(), BertEncoder.Options.inference());
@@ -116,6 +127,16 @@ public final class EncoderSavedModel {
   }
 
   /** {@code assets/tokenizer.json} of this folder. */
+  /** The weights' licence as recorded at import ({@link #LICENSE_ASSET}), if any. */
+  public java.util.Optional<String> license() {
+    Path f = dir.resolve(LICENSE_ASSET);
+    try {
+      return java.nio.file.Files.isRegularFile(f) ? java.util.Optional.of(java.nio.file.Files.readString(f).strip()) : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   public Path tokenizerJson() {
     Path t = dir.resolve(TOKENIZER_ASSET);
     if (!Files.isRegularFile(t)) throw new JtuneException(dir + ": no " + TOKENIZER_ASSET + "; the model folder is incomplete");

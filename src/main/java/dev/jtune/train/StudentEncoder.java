@@ -24,6 +24,7 @@ record StudentEncoder(PretrainedEncoder pretrained, Path tokenizerJson, String s
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("dir", saved.dir().toString());
     p.put("config", saved.config().orElseThrow());
+    saved.license().ifPresent(l -> p.put("license", l));
     return new StudentEncoder(saved.pretrained(), saved.tokenizerJson(), saved.dir().toString(), p, null);
   }
 }

@@ -143,6 +143,18 @@ class EncoderSavedModelTest {
   }
 
   @Test
+  void theLicenceGivenAtImportIsKeptWithTheEncoder(@TempDir Path tmp) throws Exception {
+    Path tokenizer = tinyTokenizer(tmp, TINY.vocabSize());
+    PretrainedEncoder e = new PretrainedEncoder(TINY, BertEncoderTest.randomWeights(TINY, 3));
+    Path with = tmp.resolve("with"), without = tmp.resolve("without");
+    EncoderSavedModel.write(dev.jtune.io.OutputFolder.claim(with, dev.jtune.io.ArtifactKind.ENCODER, dev.jtune.io.ProtectedPaths.of(tokenizer),
+        false, "--out"), e, tokenizer, "apache-2.0");
+    EncoderSavedModel.write(without, e, tokenizer);
+    assertEquals(java.util.Optional.of("apache-2.0"), EncoderSavedModel.load(with).license());
+    assertEquals(java.util.Optional.empty(), EncoderSavedModel.load(without).license());
+  }
+
+  @Test
   void refusesFoldersThatAreNoEncoder(@TempDir Path tmp) throws Exception {
     JtuneException none = assertThrows(JtuneException.class, () -> EncoderSavedModel.load(tmp.resolve("nothing")));
     assertEquals(tmp.resolve("nothing") + ": no saved_model.pb; create an encoder folder with `jtune import` or `make savedmodels`",
